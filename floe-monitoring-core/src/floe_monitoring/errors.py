@@ -1,0 +1,171 @@
+"""The exception tree of floe monitoring.
+
+Every error this package raises on purpose derives from `FloeError`::
+
+    FloeError
+    ├── ConfigError                  a configuration value is wrong
+    │   └── ChannelConfigError       ...in one channel's config (names channel and field)
+    ├── PluginError                  a channel plugin cannot be used
+    │   ├── PluginLoadError          import failed, wrong type, duplicate, disabled
+    │   └── IncompatiblePluginError  declares an API version this core does not serve
+    └── DeliveryError                one delivery attempt failed (carries `reason`)
+        ├── RetryableDeliveryError   try again later (`retry_after` seconds, if known)
+        └── PermanentDeliveryError   never retry this notification
+            └── UnsupportedCapabilityError  the channel was asked for what it lacks
+
+Messages never contain secret values: channels map vendor errors at the boundary
+(`raise ... from exc`) and keep only structured, non-secret fields.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+__all__ = [
+    "ChannelConfigError",
+    "ConfigError",
+    "DeliveryError",
+    "FailureReason",
+    "FloeError",
+    "IncompatiblePluginError",
+    "PermanentDeliveryError",
+    "PluginError",
+    "PluginLoadError",
+    "RetryableDeliveryError",
+    "UnsupportedCapabilityError",
+]
+
+
+class FloeError(Exception):
+    """Root of every error floe monitoring raises on purpose."""
+
+
+class ConfigError(FloeError):
+    """A configuration value is missing or invalid."""
+
+
+class ChannelConfigError(ConfigError):
+    """A channel's configuration is invalid.
+
+    Attributes:
+        channel: The configured channel's name (or its type when unnamed).
+        field: Dotted path of the offending field, or None when the whole config is wrong.
+        reason: What is wrong, without the value itself.
+
+    """
+
+    def __init__(self, channel: str, field: str | None, reason: str) -> None:
+        self.channel = channel
+        self.field = field
+        self.reason = reason
+        where = f"channel '{channel}'" + (f", field '{field}'" if field else "")
+        super().__init__(f"{where}: {reason}")
+
+
+class PluginError(FloeError):
+    """A channel plugin cannot be used.
+
+    Attributes:
+        plugin: The entry-point name of the plugin.
+        reason: Why it cannot be used.
+
+    """
+
+    def __init__(self, plugin: str, reason: str) -> None:
+        self.plugin = plugin
+        self.reason = reason
+        super().__init__(f"channel plugin '{plugin}': {reason}")
+
+
+class PluginLoadError(PluginError):
+    """A plugin failed to import, is not an `AlertChannelPlugin`, or collides by name."""
+
+
+class IncompatiblePluginError(PluginError):
+    """A plugin declares an API version this core does not serve."""
+
+
+class FailureReason(StrEnum):
+    """Why a delivery attempt failed: a bounded set, safe as a metric attribute."""
+
+    RATE_LIMITED = "rate_limited"
+    SERVER_ERROR = "server_error"
+    CLIENT_ERROR = "client_error"
+    TIMEOUT = "timeout"
+    CONNECTION = "connection"
+    AUTH = "auth"
+    GONE = "gone"
+    UNSUPPORTED = "unsupported"
+    INTERNAL = "internal"
+
+
+class DeliveryError(FloeError):
+    """One delivery attempt failed.
+
+    Attributes:
+        reason: Bounded failure category (used in metrics and dead letters).
+        status_code: The remote status code, when there was one.
+
+    """
+
+    retryable: bool = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        reason: FailureReason = FailureReason.INTERNAL,
+        status_code: int | None = None,
+    ) -> None:
+        self.reason = FailureReason(reason)
+        self.status_code = status_code
+        super().__init__(message)
+
+
+class RetryableDeliveryError(DeliveryError):
+    """The attempt failed but a later one may succeed.
+
+    Attributes:
+        retry_after: Seconds the remote asked us to wait (from `Retry-After`), or None.
+
+    """
+
+    retryable = True
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        reason: FailureReason = FailureReason.SERVER_ERROR,
+        status_code: int | None = None,
+    ) -> None:
+        if retry_after is not None and retry_after < 0:
+            retry_after = 0.0
+        self.retry_after = retry_after
+        super().__init__(message, reason=reason, status_code=status_code)
+
+
+class PermanentDeliveryError(DeliveryError):
+    """The notification can never be delivered as it is; it is dead-lettered at once."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        reason: FailureReason = FailureReason.CLIENT_ERROR,
+        status_code: int | None = None,
+    ) -> None:
+        super().__init__(message, reason=reason, status_code=status_code)
+
+
+class UnsupportedCapabilityError(PermanentDeliveryError):
+    """A channel was asked to do something it does not declare (for example a batch)."""
+
+    def __init__(self, channel: str, capability: str) -> None:
+        self.channel = channel
+        self.capability = capability
+        super().__init__(
+            f"channel '{channel}' does not declare the '{capability}' capability",
+            reason=FailureReason.UNSUPPORTED,
+        )
