@@ -62,7 +62,7 @@ def header_safe(text: str, max_length: int | None = None) -> str:
         max_length: Optional limit in characters (truncated with the marker).
 
     """
-    line = _SPACES.sub(" ", _LINE_BREAKS.sub(" ", clean_text(text))).strip()
+    line = _SPACES.sub(" ", clean_text(_LINE_BREAKS.sub(" ", text))).strip()
     return truncate(line, max_length) if max_length is not None else line
 
 
