@@ -107,7 +107,9 @@ class ChannelProfile:
         variants: Named configurations to test separately (for example Slack's
             ``webhook`` and ``web_api`` modes); each runs the whole suite.
         bypass: Check IDs the kit must not run, each with the reason shown in the
-            summary (for example ``{"delivery.idempotency_key": "Slack has none"}``).
+            summary (for example ``{"idempotency.same_key": "Slack has none"}``).
+        timeout_field: The config field holding the per-send deadline in seconds; the
+            kit sets it low to test a destination that hangs.
     """
 
     channel: ClassVar[str]
@@ -115,6 +117,7 @@ class ChannelProfile:
     text_format: ClassVar[TextFormat] = TextFormat.JSON
     variants: ClassVar[tuple[str, ...]] = ("default",)
     bypass: ClassVar[Mapping[str, str]] = {}
+    timeout_field: ClassVar[str] = "timeout_seconds"
 
     def config(self, endpoint: Endpoint, *, secret: str, variant: str) -> dict[str, Any]:
         """Return a config mapping pointing the channel at `endpoint`.
@@ -168,3 +171,25 @@ class ChannelProfile:
     def is_delivery(self, request: RecordedRequest, *, variant: str) -> bool:
         """True when `request` delivers an alert (False for health probes and lookups)."""
         return True
+
+    def thread_key(self, request: RecordedRequest, *, variant: str) -> str | None:
+        """For channels declaring THREADING: what ties an incident's messages together.
+
+        The kit sends a firing and a resolved event of one incident and expects the
+        same key on both, and a different key for another incident.
+        """
+        raise NotImplementedError
+
+    def mail_thread_key(self, mail: RecordedMail, *, variant: str) -> str | None:
+        """For SMTP channels declaring THREADING (default: the References root)."""
+        message = mail.message()
+        references = str(message["References"] or "").split()
+        return references[0] if references else str(message["Message-ID"] or "") or None
+
+    def verify_signature(self, request: RecordedRequest, *, secret: str, variant: str) -> bool:
+        """For channels declaring SIGNING: True when `request` carries a valid signature.
+
+        The kit calls it on what the channel sent (must be True) and on a copy with a
+        tampered body (must be False).
+        """
+        raise NotImplementedError

@@ -7,9 +7,11 @@ from floe_testing_kit.servers.http import (
     ScriptedResponse,
     unused_tcp_url,
 )
+from floe_testing_kit.servers.smtp import FakeSMTPServer
 
 __all__ = [
     "FakeHTTPServer",
+    "FakeSMTPServer",
     "RecordedRequest",
     "ResponseHandler",
     "ScriptedResponse",

@@ -59,7 +59,7 @@ _MAX_BODY = 64 * 1024 * 1024
 
 @dataclass(frozen=True)
 class ScriptedResponse:
-    """What the server does with one request.
+    """What the server does with one request (`accepted` when it is a 2xx answer).
 
     Attributes:
         status: HTTP status code.
@@ -76,6 +76,11 @@ class ScriptedResponse:
     delay: float = 0.0
     hang: bool = False
     reset: bool = False
+
+    @property
+    def accepted(self) -> bool:
+        """True when the request gets a 2xx answer (no hang, no reset)."""
+        return 200 <= self.status < 300 and not (self.hang or self.reset)
 
     @classmethod
     def json(cls, status: int, text: str, **headers: str) -> ScriptedResponse:
@@ -132,6 +137,7 @@ class FakeHTTPServer:
     def __init__(self, handler: ResponseHandler | None = None, *, tls: bool = False) -> None:
         self.handler: ResponseHandler = handler or (lambda _request: ScriptedResponse())
         self.requests: list[RecordedRequest] = []
+        self.exchanges: list[tuple[RecordedRequest, ScriptedResponse]] = []
         self._script: deque[ScriptedResponse] = deque()
         self._tls = tls
         self._server: asyncio.Server | None = None
@@ -194,6 +200,7 @@ class FakeHTTPServer:
     def clear(self) -> None:
         """Forget recorded requests and queued responses."""
         self.requests.clear()
+        self.exchanges.clear()
         self._script.clear()
 
     async def wait_for_requests(self, count: int, timeout: float = 5.0) -> list[RecordedRequest]:  # noqa: ASYNC109
@@ -222,6 +229,7 @@ class FakeHTTPServer:
                 response = self._script.popleft() if self._script else self.handler(request)
                 async with self._arrived:
                     self.requests.append(request)
+                    self.exchanges.append((request, response))
                     self._arrived.notify_all()
                 if response.reset:
                     _reset(writer)
