@@ -232,7 +232,8 @@ class KitContext:
     variant: str
     registry: ChannelRegistry
     logs: LogCapture
-    secret: str = field(default_factory=lambda: f"kitsecret{uuid.uuid4().hex}")
+    # 32 characters: long enough to be unique, short enough for any key format.
+    secret: str = field(default_factory=lambda: f"ks{uuid.uuid4().hex[:30]}")
     errors: list[BaseException] = field(default_factory=list)
     smtp_failures: int = 0
 

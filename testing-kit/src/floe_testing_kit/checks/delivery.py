@@ -54,7 +54,8 @@ async def resolved(ctx: KitContext) -> None:
         arrived = await destination.wait(2)
     require(len(arrived) >= 2, f"expected 2 deliveries, received {len(arrived)}")
     text = arrived[-1].text.lower()
-    require("resolved" in text, "the resolution does not say 'resolved'")
+    # "resolve" also matches protocols whose recovery is an action (PagerDuty's resolve).
+    require("resolve" in text, "the resolution does not say it resolves the incident")
     require("orders" in text, "the resolution does not name the contract")
 
 

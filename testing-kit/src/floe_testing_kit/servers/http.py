@@ -244,6 +244,10 @@ class FakeHTTPServer:
                     break
         except (ConnectionError, asyncio.IncompleteReadError, ValueError, ssl.SSLError):
             pass
+        except asyncio.CancelledError:
+            # close() cancels open connections; ending quietly keeps asyncio's
+            # connection callback from logging the cancellation as an error.
+            pass
         finally:
             if task is not None:
                 self._connections.discard(task)

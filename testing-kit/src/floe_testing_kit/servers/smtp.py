@@ -200,9 +200,14 @@ class FakeSMTPServer:
         if self.tls_mode != "none":
             # Key generation and thread start-up block: keep them off the caller's loop.
             context = await asyncio.to_thread(self._make_tls_context)
+        booting = asyncio.get_running_loop().run_in_executor(
+            None, _KitController.boot, self, context
+        )
         try:
-            self._controller = await asyncio.to_thread(_KitController.boot, self, context)
+            self._controller = await asyncio.shield(booting)
         except BaseException:
+            # Cancelled while the thread still boots: stop the server once it is up.
+            booting.add_done_callback(_stop_when_booted)
             self._remove_ca()
             raise
         self.port = self._controller.port
@@ -374,6 +379,14 @@ class FakeSMTPServer:
         if self._ca_dir is not None:
             shutil.rmtree(self._ca_dir, ignore_errors=True)
             self._ca_dir = None
+            self.ca_bundle = None
+
+
+def _stop_when_booted(booting: asyncio.Future[_KitController]) -> None:
+    if booting.cancelled() or booting.exception() is not None:
+        return
+    # shutdown() joins the server thread: never on the event loop.
+    threading.Thread(target=booting.result().shutdown, daemon=True).start()
 
 
 class _KitHandler:
