@@ -118,10 +118,10 @@ async def hostile_text(ctx: KitContext) -> None:
 
 
 def _headers_clean(headers: dict[str, str]) -> None:
+    # Encoded text in a value (ce-subject percent-encodes it) is fine; a new header is not.
     for name, value in headers.items():
-        require(
-            "x-injected" not in name and "attacker@" not in value, f"header injection via {name!r}"
-        )
+        require(name not in ("bcc", "x-injected"), f"a {name!r} header was injected")
+        require("\r" not in value and "\n" not in value, f"a line break reached header {name!r}")
 
 
 def _mail_headers_clean(mail: RecordedMail) -> None:

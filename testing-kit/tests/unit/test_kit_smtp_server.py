@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import smtplib
 import ssl
+import threading
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -334,6 +335,27 @@ async def test_endpoint_describes_the_server_and_the_ca_is_removed_on_close() ->
     assert (endpoint.tls_mode, endpoint.username) == ("tls", USER)
     assert smtp.port > 0
     assert not Path(endpoint.ca_bundle).exists()
+    assert smtp.ca_bundle is None
+
+
+async def test_cancelling_start_leaves_no_server_running() -> None:
+    smtp = FakeSMTPServer(tls_mode="none")
+    starting = asyncio.ensure_future(smtp.start())
+    await asyncio.sleep(0)  # let start() reach the booting thread
+    starting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await starting
+    for _ in range(500):  # the server thread stops on its own once booted
+        if not _server_threads():
+            break
+        await asyncio.sleep(0.01)
+
+    assert smtp.messages == []
+    assert not _server_threads()
+
+
+def _server_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.endswith("(_run)") and t.is_alive()]
 
 
 async def test_lifecycle_close_is_idempotent_and_start_twice_is_refused() -> None:
