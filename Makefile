@@ -12,12 +12,13 @@ export UV_LINK_MODE ?= copy
 export UV_SYSTEM_CERTS ?= 1
 export PYTHONDONTWRITEBYTECODE := 1
 
+CHANNELS := webhook slack pagerduty email
 PACKAGES := floe-monitoring-core floe-alert-webhook floe-alert-slack floe-alert-pagerduty floe-alert-email testing-kit
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 VENV := .venv/bin
 PYTEST_ARGS ?=
 
-.PHONY: help setup sync lint fmt typecheck meta pytest test build clean
+.PHONY: help setup sync lint fmt typecheck meta pytest conformance test build clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -26,8 +27,9 @@ help: ## list the targets
 	python3 -m venv .tools
 	.tools/bin/python -m pip install --quiet --disable-pip-version-check 'uv>=0.5'
 
-setup: $(if $(filter .tools/bin/uv,$(UV)),.tools/bin/uv) ## install uv if missing and sync the workspace
+setup: $(if $(filter .tools/bin/uv,$(UV)),.tools/bin/uv) ## install uv (and PostgreSQL's binaries) if missing, sync the workspace
 	$(UV) sync --locked --all-packages --all-extras --group dev
+	@bash scripts/ensure_postgres.sh
 
 sync: setup
 
@@ -51,7 +53,12 @@ meta: setup ## check every member's packaging conventions
 pytest: setup ## run every package's tests
 	$(VENV)/pytest $(PYTEST_ARGS) $(addsuffix /tests,$(PACKAGES))
 
-test: lint typecheck meta pytest ## everything CI runs
+conformance: setup ## run the conformance kit against every reference channel
+	@for channel in $(CHANNELS); do \
+		$(VENV)/floe-conformance $$channel -q || exit 1; \
+	done
+
+test: lint typecheck meta pytest conformance ## everything CI runs
 
 build: setup ## build the six wheels into dist/
 	$(UV) build --all-packages --out-dir dist

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import subprocess
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from floe_monitoring import ContractViolationEvent
+from floe_monitoring.testing import TemporaryPostgres
 
 EventFactory = Callable[..., ContractViolationEvent]
 
@@ -38,3 +42,34 @@ def make_event(**overrides: Any) -> ContractViolationEvent:
 def event_factory() -> EventFactory:
     """Build events with overrides: ``event_factory(severity="critical")``."""
     return make_event
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[TemporaryPostgres]:
+    """A private PostgreSQL server for the whole session (never skipped: CI provides it)."""
+    with TemporaryPostgres() as server:
+        yield server
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def state_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The state database URL, once for SQLite and once for a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'state.db'}"
+    server: TemporaryPostgres = request.getfixturevalue("postgres_server")
+    name = f"t{uuid.uuid4().hex[:12]}"
+    subprocess.run(
+        [
+            str(server.bin_dir / "createdb"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(server.port),
+            "-U",
+            server.user,
+            name,
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return server.url(database=name)

@@ -8,10 +8,19 @@ Every error this package raises on purpose derives from `FloeError`::
     ├── PluginError                  a channel plugin cannot be used
     │   ├── PluginLoadError          import failed, wrong type, duplicate, disabled
     │   └── IncompatiblePluginError  declares an API version this core does not serve
-    └── DeliveryError                one delivery attempt failed (carries `reason`)
-        ├── RetryableDeliveryError   try again later (`retry_after` seconds, if known)
-        └── PermanentDeliveryError   never retry this notification
-            └── UnsupportedCapabilityError  the channel was asked for what it lacks
+    ├── DeliveryError                one delivery attempt failed (carries `reason`)
+    │   ├── RetryableDeliveryError   try again later (`retry_after` seconds, if known)
+    │   └── PermanentDeliveryError   never retry this notification
+    │       └── UnsupportedCapabilityError  the channel was asked for what it lacks
+    ├── ContractError                a contract file cannot be used (`path:line: field: reason`)
+    │   ├── ContractParseError       not valid YAML/JSON, or not a mapping
+    │   └── ContractValidationError  valid YAML that is not a usable ODCS v3.0-3.2 contract
+    ├── CatalogError                 an Iceberg catalog or table cannot be used
+    │   ├── CatalogNotConfiguredError  the monitor config names no such catalog
+    │   ├── CatalogUnavailableError  the catalog cannot answer (an error, not a violation)
+    │   │   └── CatalogTimeoutError  ...within the per-call timeout
+    │   └── TableNotFoundError       the table or its namespace does not exist (a failure)
+    └── StateStoreError              the state database cannot be reached or migrated
 
 Messages never contain secret values: channels map vendor errors at the boundary
 (`raise ... from exc`) and keep only structured, non-secret fields.
@@ -22,8 +31,15 @@ from __future__ import annotations
 from enum import StrEnum
 
 __all__ = [
+    "CatalogError",
+    "CatalogNotConfiguredError",
+    "CatalogTimeoutError",
+    "CatalogUnavailableError",
     "ChannelConfigError",
     "ConfigError",
+    "ContractError",
+    "ContractParseError",
+    "ContractValidationError",
     "DeliveryError",
     "FailureReason",
     "FloeError",
@@ -32,6 +48,8 @@ __all__ = [
     "PluginError",
     "PluginLoadError",
     "RetryableDeliveryError",
+    "StateStoreError",
+    "TableNotFoundError",
     "UnsupportedCapabilityError",
 ]
 
@@ -169,3 +187,70 @@ class UnsupportedCapabilityError(PermanentDeliveryError):
             f"channel '{channel}' does not declare the '{capability}' capability",
             reason=FailureReason.UNSUPPORTED,
         )
+
+
+class ContractError(FloeError):
+    """A contract file cannot be used; the message is one line ``path:line: field: reason``.
+
+    Attributes:
+        path: The file (or a label such as ``<string>``) the contract came from.
+        line: 1-based line of the offending value, when known.
+        field: Dotted path of the offending field (``slaProperties[0].value``), if any.
+        reason: What is wrong.
+
+    """
+
+    def __init__(
+        self, path: str, reason: str, *, line: int | None = None, field: str | None = None
+    ) -> None:
+        self.path = path
+        self.line = line
+        self.field = field
+        self.reason = reason
+        where = path if line is None else f"{path}:{line}"
+        # One line, always: a multi-line reason (pydantic, YAML) would break log parsing.
+        text = " ".join(reason.split())
+        super().__init__(f"{where}: {field}: {text}" if field else f"{where}: {text}")
+
+
+class ContractParseError(ContractError):
+    """The file is not valid YAML/JSON, or its top level is not a mapping."""
+
+
+class ContractValidationError(ContractError):
+    """The document parses but is not a usable ODCS v3.0-3.2 contract."""
+
+
+class CatalogError(FloeError):
+    """An Iceberg catalog or table cannot be used.
+
+    Attributes:
+        catalog: The configured catalog name.
+        table: The table identifier (``namespace.table``), when the error concerns one.
+
+    """
+
+    def __init__(self, message: str, *, catalog: str, table: str | None = None) -> None:
+        self.catalog = catalog
+        self.table = table
+        super().__init__(message)
+
+
+class CatalogNotConfiguredError(CatalogError):
+    """A contract or the config names a catalog the monitor has no configuration for."""
+
+
+class CatalogUnavailableError(CatalogError):
+    """The catalog cannot answer (unreachable, overloaded, failing): an error, not a violation."""
+
+
+class CatalogTimeoutError(CatalogUnavailableError):
+    """The catalog did not answer within the per-call timeout."""
+
+
+class TableNotFoundError(CatalogError):
+    """The table, or its namespace, does not exist: the contract's table is gone (a failure)."""
+
+
+class StateStoreError(FloeError):
+    """The state database cannot be reached or migrated (the message has no password)."""
