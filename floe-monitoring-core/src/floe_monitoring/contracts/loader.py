@@ -1,0 +1,255 @@
+"""Load ODCS v3 (3.0 to 3.2) contracts from YAML/JSON files, one bad file at a time.
+
+Errors are `ContractError` subclasses whose message is one line ``path:line: field: reason``.
+`load_contracts` collects them and keeps going, so one broken file never hides the others.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from open_data_contract_standard.model import OpenDataContractStandard
+from pydantic import ValidationError
+
+from floe_monitoring.contracts.extract import extract_contract
+from floe_monitoring.contracts.mapping import map_tables
+from floe_monitoring.contracts.model import Contract
+from floe_monitoring.contracts.overrides import ContractsConfig
+from floe_monitoring.contracts.yaml_loader import LineIndex, load_yaml_with_lines
+from floe_monitoring.errors import ContractError, ContractParseError, ContractValidationError
+
+__all__ = [
+    "CONTRACT_SUFFIXES",
+    "ContractLoadResult",
+    "contract_from_dict",
+    "load_contract",
+    "load_contracts",
+    "parse_contract",
+]
+
+#: File suffixes `load_contracts` reads from a directory.
+CONTRACT_SUFFIXES = (".yaml", ".yml", ".json")
+_API_VERSION = re.compile(r"^v?3\.[0-2](\.\d+)?$")
+_REQUIRED = ("apiVersion", "kind", "id", "version")
+
+
+@dataclass(frozen=True, slots=True)
+class ContractLoadResult:
+    """What `load_contracts` read: the good contracts and one error per bad file."""
+
+    contracts: tuple[Contract, ...]
+    errors: tuple[ContractError, ...]
+
+
+def parse_contract(
+    text: str,
+    *,
+    source: str = "<string>",
+    fmt: Literal["yaml", "json"] = "yaml",
+    config: ContractsConfig | None = None,
+) -> Contract:
+    """Parse one contract document.
+
+    Raises:
+        ContractParseError: The text is not YAML/JSON, or not a mapping.
+        ContractValidationError: It is not a usable ODCS v3.0-3.2 contract.
+
+    """
+    data, lines = _json(text, source) if fmt == "json" else _yaml(text, source)
+    return contract_from_dict(data, source=source, config=config, lines=lines)
+
+
+def load_contract(path: str | Path, *, config: ContractsConfig | None = None) -> Contract:
+    """Read and parse one contract file (``.json`` as JSON, anything else as YAML).
+
+    Raises:
+        ContractError: The file cannot be read or is not a usable contract.
+
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ContractParseError(str(path), f"cannot read: {exc}") from exc
+    fmt: Literal["yaml", "json"] = "json" if path.suffix.lower() == ".json" else "yaml"
+    return parse_contract(text, source=str(path), fmt=fmt, config=config)
+
+
+def load_contracts(
+    paths: str | Path | Iterable[str | Path], *, config: ContractsConfig | None = None
+) -> ContractLoadResult:
+    """Load every contract file in ``paths`` (files, or directories searched recursively).
+
+    Never raises for a bad file: its `ContractError` is collected instead. A contract id seen
+    in an earlier file makes the later file an error.
+    """
+    files = _expand([paths] if isinstance(paths, str | Path) else paths)
+    contracts: list[Contract] = []
+    errors: list[ContractError] = []
+    seen: dict[str, str] = {}
+    for file in files:
+        try:
+            contract = load_contract(file, config=config)
+        except ContractError as exc:
+            errors.append(exc)
+            continue
+        except Exception as exc:  # one unexpected failure must not stop the rest
+            errors.append(ContractError(str(file), f"unexpected {type(exc).__name__}: {exc}"))
+            continue
+        if contract.id in seen:
+            errors.append(
+                ContractValidationError(
+                    str(file), f"duplicate contract id (first in {seen[contract.id]})", field="id"
+                )
+            )
+            continue
+        seen[contract.id] = str(file)
+        contracts.append(contract)
+    return ContractLoadResult(tuple(contracts), tuple(errors))
+
+
+def contract_from_dict(
+    data: Any,
+    *,
+    source: str = "<dict>",
+    config: ContractsConfig | None = None,
+    lines: LineIndex | None = None,
+) -> Contract:
+    """Validate already-parsed data as an ODCS contract and extract it.
+
+    Raises:
+        ContractParseError: ``data`` is not a mapping.
+        ContractValidationError: It is not a usable ODCS v3.0-3.2 contract.
+
+    """
+    lines = lines or {}
+    if not isinstance(data, Mapping):
+        raise ContractParseError(source, "the document must be a mapping of ODCS fields", line=1)
+    _check_required(data, source, lines)
+    data = dict(data)
+    for name in ("id", "version"):
+        # `version: 2` is common and unambiguous; ODCS wants a string.
+        if isinstance(data[name], int) and not isinstance(data[name], bool):
+            data[name] = str(data[name])
+    try:
+        odcs = OpenDataContractStandard.model_validate(data)
+    except ValidationError as exc:
+        raise _validation_error(exc, data, source, lines) from exc
+    contract = extract_contract(odcs, source=source)
+    return map_tables(contract, config or ContractsConfig())
+
+
+def _expand(paths: Iterable[str | Path]) -> list[Path]:
+    files: list[Path] = []
+    for entry in paths:
+        path = Path(entry)
+        if path.is_dir():
+            found = (
+                p
+                for p in path.rglob("*")
+                if p.suffix.lower() in CONTRACT_SUFFIXES
+                and p.is_file()
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+            files.extend(sorted(found))
+        else:
+            files.append(path)
+    return files
+
+
+def _yaml(text: str, source: str) -> tuple[Any, LineIndex]:
+    try:
+        return load_yaml_with_lines(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        raise ContractParseError(source, f"invalid YAML: {exc.problem}", line=line) from exc
+    except yaml.YAMLError as exc:
+        raise ContractParseError(source, f"invalid YAML: {exc}") from exc
+
+
+def _json(text: str, source: str) -> tuple[Any, LineIndex]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ContractParseError(source, f"invalid JSON: {exc.msg}", line=exc.lineno) from exc
+    try:
+        # JSON is (nearly) YAML: reuse the YAML composer only to learn each value's line.
+        _, lines = load_yaml_with_lines(text)
+    except yaml.YAMLError:
+        lines = {}
+    return data, lines
+
+
+def _check_required(data: Mapping[str, Any], source: str, lines: LineIndex) -> None:
+    for name in _REQUIRED:
+        if data.get(name) in (None, ""):
+            raise ContractValidationError(source, "required by ODCS v3", line=1, field=name)
+    api = str(data["apiVersion"])
+    if not _API_VERSION.match(api):
+        raise ContractValidationError(
+            source,
+            f"unsupported ODCS version '{api}' (this monitor reads v3.0 to v3.2)",
+            line=lines.get(("apiVersion",)),
+            field="apiVersion",
+        )
+    if data["kind"] != "DataContract":
+        raise ContractValidationError(
+            source, "must be 'DataContract'", line=lines.get(("kind",)), field="kind"
+        )
+    for index, item in enumerate(_list(data.get("slaProperties"))):
+        for name in ("property", "value"):
+            if isinstance(item, Mapping) and item.get(name) is None:
+                raise ContractValidationError(
+                    source,
+                    "required by ODCS v3",
+                    line=lines.get(("slaProperties", index)),
+                    field=f"slaProperties[{index}].{name}",
+                )
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _validation_error(
+    exc: ValidationError, data: Any, source: str, lines: LineIndex
+) -> ContractValidationError:
+    first = exc.errors()[0]
+    path = _data_path(first["loc"], data)
+    field = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path)
+    extra = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    reason = first["msg"]
+    if first["type"] == "extra_forbidden":
+        reason = "unknown field (not in ODCS v3)"
+    line = lines.get((*path, "<key>")) if first["type"] == "extra_forbidden" else None
+    line = line or _nearest_line(path, lines)
+    return ContractValidationError(source, reason + extra, line=line, field=field.lstrip("."))
+
+
+def _data_path(loc: tuple[int | str, ...], data: Any) -> tuple[str | int, ...]:
+    # pydantic inserts union member names ('Team', 'list[TeamMember]', 'str') into
+    # locations; keep only the parts that exist in the data, so the path matches the file.
+    path: list[str | int] = []
+    node = data
+    for part in loc:
+        in_mapping = isinstance(node, Mapping) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if not (in_mapping or in_list):
+            continue
+        node = node[part]
+        path.append(part)
+    return tuple(path)
+
+
+def _nearest_line(path: tuple[str | int, ...], lines: LineIndex) -> int | None:
+    for end in range(len(path), -1, -1):
+        if (line := lines.get(path[:end])) is not None:
+            return line
+    return None

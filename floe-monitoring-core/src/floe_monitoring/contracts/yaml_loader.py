@@ -1,0 +1,110 @@
+"""A YAML loader for contracts that keeps scalars as written, and remembers their lines.
+
+PyYAML's SafeLoader follows YAML 1.1: an unquoted ``2022-05-12T09:30:10-08:00`` becomes a
+`datetime` (which then fails ODCS validation, where the field is a string) and ``9:30``
+becomes the base-60 integer 570. ODCS contracts are full of both, so this loader drops the
+timestamp resolver and the base-60 forms of the int and float resolvers.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+
+__all__ = ["ContractYamlLoader", "DuplicateKeyError", "LineIndex", "load_yaml_with_lines"]
+
+#: A path into a parsed document: mapping keys and sequence indexes.
+Path = tuple[str | int, ...]
+#: 1-based line of each value, by path.
+LineIndex = dict[Path, int]
+
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+
+# The YAML 1.1 int and float patterns from PyYAML's resolver, without the base-60 branch.
+_INT_NO_BASE60 = re.compile(
+    r"""^(?:[-+]?0b[0-1_]+
+    |[-+]?0[0-7_]+
+    |[-+]?(?:0|[1-9][0-9_]*)
+    |[-+]?0x[0-9a-fA-F_]+)$""",
+    re.X,
+)
+_FLOAT_NO_BASE60 = re.compile(
+    r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
+    |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
+    |[-+]?\.(?:inf|Inf|INF)
+    |\.(?:nan|NaN|NAN))$""",
+    re.X,
+)
+
+
+class DuplicateKeyError(yaml.MarkedYAMLError):
+    """A mapping repeats a key (PyYAML would silently keep the last value)."""
+
+
+class ContractYamlLoader(yaml.SafeLoader):
+    """SafeLoader without implicit timestamps and without base-60 numbers."""
+
+
+def _patched_resolvers() -> dict[Any, list[tuple[str, re.Pattern[str]]]]:
+    patched: dict[Any, list[tuple[str, re.Pattern[str]]]] = {}
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items():
+        kept: list[tuple[str, re.Pattern[str]]] = []
+        for tag, pattern in resolvers:
+            if tag == _TIMESTAMP:
+                continue
+            if tag == _INT:
+                pattern = _INT_NO_BASE60
+            elif tag == _FLOAT:
+                pattern = _FLOAT_NO_BASE60
+            kept.append((tag, pattern))
+        patched[first] = kept
+    return patched
+
+
+# Assigned on the subclass only, so yaml.SafeLoader keeps its standard behaviour.
+ContractYamlLoader.yaml_implicit_resolvers = _patched_resolvers()
+
+
+def load_yaml_with_lines(text: str) -> tuple[Any, LineIndex]:
+    """Parse one YAML (or JSON) document; return the data and the line of every value.
+
+    Raises:
+        yaml.YAMLError: On a syntax error (with its mark) or a duplicate key.
+
+    """
+    loader = ContractYamlLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, {}
+        lines: LineIndex = {}
+        _index(node, (), lines)
+        return loader.construct_document(node), lines
+    finally:
+        loader.dispose()
+
+
+def _index(node: yaml.Node, path: Path, lines: LineIndex) -> None:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key in seen:
+                raise DuplicateKeyError(
+                    "while constructing a mapping",
+                    node.start_mark,
+                    f"found duplicate key '{key}'",
+                    key_node.start_mark,
+                )
+            seen.add(key)
+            _index(value_node, (*path, key), lines)
+            # The key's own line is the better pointer for "unknown field" errors.
+            lines.setdefault((*path, key, "<key>"), key_node.start_mark.line + 1)
+    elif isinstance(node, yaml.SequenceNode):
+        for position, item in enumerate(node.value):
+            _index(item, (*path, position), lines)
