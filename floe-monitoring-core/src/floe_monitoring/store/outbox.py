@@ -136,8 +136,18 @@ class OutboxRepository:
         lease: timedelta,
         limit: int,
         channels: Sequence[str] | None = None,
+        exclude_channels: Sequence[str] = (),
     ) -> list[OutboxRow]:
-        """Lease up to `limit` due rows to `owner` and return them (oldest due first)."""
+        """Lease up to `limit` due rows to `owner` and return them (oldest due first).
+
+        Args:
+            owner: Lease owner.
+            now: Current time.
+            lease: How long the rows stay leased.
+            limit: Most rows to claim.
+            channels: Only rows of these channels.
+            exclude_channels: Never rows of these channels.
+        """
         due = (
             select(notifications.c.delivery_id)
             .where(
@@ -154,6 +164,8 @@ class OutboxRepository:
         )
         if channels is not None:
             due = due.where(notifications.c.channel.in_(list(channels)))
+        if exclude_channels:
+            due = due.where(notifications.c.channel.not_in(list(exclude_channels)))
         statement = (
             update(notifications)
             .where(notifications.c.delivery_id.in_(due.scalar_subquery()))
@@ -302,6 +314,7 @@ class OutboxRepository:
             notifications.c.severity,
             notifications.c.contract_id,
             notifications.c.created_at,
+            notifications.c.events,
         ).where(notifications.c.created_at >= since)
         async with self._db.connect() as connection:
             return [dict(r) for r in (await connection.execute(query)).mappings().all()]

@@ -1,0 +1,345 @@
+"""The dispatcher: claims due outbox rows and sends them, one channel never holding up another.
+
+Each channel has its own worker pool and token bucket; rows are claimed per channel only
+as far as that channel has free slots, so a slow or hanging destination keeps its own
+rows leased and nobody else's. Outcomes: delivered, retried later (exponential backoff
+with jitter, `Retry-After` honoured), or dead-lettered (permanent error, or the
+per-notification deadline passed) with the last error kept for `deliveries replay`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import pluggy
+
+from floe_monitoring.channels.hooks import notify_delivery_outcome
+from floe_monitoring.delivery.pacing import TokenBucket
+from floe_monitoring.delivery.policy import RetryPolicy
+from floe_monitoring.errors import (
+    DeliveryError,
+    FailureReason,
+    PermanentDeliveryError,
+    RetryableDeliveryError,
+)
+from floe_monitoring.sdk.event import now_utc
+from floe_monitoring.sdk.plugin import AlertChannelPlugin, DeliveryReceipt
+from floe_monitoring.store.outbox import OutboxRepository, OutboxRow
+
+__all__ = ["DeliveryOutcome", "Dispatcher"]
+
+_log = logging.getLogger("floe_monitoring.delivery")
+
+Channel = AlertChannelPlugin[Any]
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    """What happened to one attempt (for metrics, logs and tests)."""
+
+    channel: str
+    delivery_id: str
+    outcome: str  # delivered | retry | dead | waiting
+    attempts: int
+    reason: str | None = None
+    error: str | None = None
+    seconds: float = 0.0
+    created_at: datetime | None = None
+
+
+class _ChannelLane:
+    """One channel's worker slots, pacing and health."""
+
+    def __init__(self, channel: Channel, concurrency: int) -> None:
+        self.channel = channel
+        self.slots = asyncio.Semaphore(concurrency)
+        self.concurrency = concurrency
+        self.in_flight = 0
+        self.bucket = TokenBucket(channel.rate_limit) if channel.rate_limit else None
+        self.healthy = True
+
+
+class Dispatcher:
+    """Sends what the outbox holds.
+
+    Args:
+        outbox: The outbox repository.
+        channels: Configured channel instances by name (started by the caller).
+        policy: Retry policy.
+        clock: Returns the current aware UTC time.
+        owner: Lease owner name (unique per process).
+        concurrency: In-flight sends per channel.
+        hooks: pluggy manager whose `floe_delivery_outcome` observers are told.
+        on_outcome: Callback for every attempt's outcome (metrics).
+        poll_interval: Seconds between claims when nothing wakes the dispatcher.
+    """
+
+    def __init__(
+        self,
+        outbox: OutboxRepository,
+        channels: Mapping[str, Channel],
+        *,
+        policy: RetryPolicy | None = None,
+        clock: Callable[[], datetime] = now_utc,
+        owner: str | None = None,
+        concurrency: int = 8,
+        hooks: pluggy.PluginManager | None = None,
+        on_outcome: Callable[[DeliveryOutcome], None] | None = None,
+        poll_interval: float = 1.0,
+    ) -> None:
+        self._outbox = outbox
+        self._lanes = {name: _ChannelLane(ch, concurrency) for name, ch in channels.items()}
+        self.policy = policy or RetryPolicy()
+        self._clock = clock
+        self.owner = owner or f"dispatcher-{uuid.uuid4().hex[:12]}"
+        self._hooks = hooks
+        self._on_outcome = on_outcome
+        self._poll_interval = poll_interval
+        self._wake = asyncio.Event()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._stopping = False
+        self._loop_task: asyncio.Task[None] | None = None
+
+    @property
+    def lease(self) -> timedelta:
+        """How long a claimed row stays ours: one send plus a margin."""
+        return timedelta(seconds=self.policy.send_timeout + 30)
+
+    def set_health(self, channel: str, healthy: bool) -> None:
+        """Record a channel's health; rows of an unhealthy channel wait."""
+        if channel in self._lanes:
+            self._lanes[channel].healthy = healthy
+
+    def wake(self) -> None:
+        """New rows were written: claim now instead of at the next poll."""
+        self._wake.set()
+
+    @property
+    def in_flight(self) -> int:
+        """Sends under way."""
+        return sum(lane.in_flight for lane in self._lanes.values())
+
+    # -- running ---------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Run the claim loop in the background."""
+        if self._loop_task is None:
+            self._stopping = False
+            self._loop_task = asyncio.create_task(self._run(), name="floe-dispatcher")
+
+    async def stop(self, grace: float = 10.0) -> None:
+        """Stop claiming, let in-flight sends finish for up to `grace` seconds, then cancel.
+
+        Cancelled sends are not lost: their rows stay pending and their leases expire.
+        """
+        self._stopping = True
+        self._wake.set()
+        if self._loop_task is not None:
+            self._loop_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loop_task
+            self._loop_task = None
+        if self._tasks:
+            _done, pending = await asyncio.wait(set(self._tasks), timeout=grace)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            try:
+                await self.claim_and_send()
+            except Exception as exc:  # the database may be down: keep trying
+                _log.warning("dispatcher could not claim notifications: %s", type(exc).__name__)
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._poll_interval)
+
+    async def claim_and_send(self) -> int:
+        """Claim what each channel has room for and start sending it; returns how many."""
+        started = 0
+        now = self._clock()
+        for name, lane in self._lanes.items():
+            room = lane.concurrency - lane.in_flight
+            if room <= 0 or not lane.healthy:
+                continue
+            rows = await self._outbox.claim(
+                owner=self.owner, now=now, lease=self.lease, limit=room, channels=[name]
+            )
+            for row in rows:
+                lane.in_flight += 1
+                task = asyncio.create_task(
+                    self._send(lane, row), name=f"floe-send-{row.delivery_id}"
+                )
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+                started += 1
+        # Rows for channels no longer configured: dead letters, replayable once fixed.
+        orphans = await self._outbox.claim(
+            owner=self.owner,
+            now=now,
+            lease=self.lease,
+            limit=50,
+            exclude_channels=list(self._lanes),
+        )
+        for row in orphans:
+            message = f"channel '{row.channel}' is not configured"
+            await self._finish_dead(
+                row, row.attempts, message, FailureReason.UNSUPPORTED, None, 0.0
+            )
+        return started
+
+    async def drain(self, timeout: float = 60.0) -> None:  # noqa: ASYNC109
+        """Send everything due now and wait for it (for `run_once` and tests)."""
+        async with asyncio.timeout(timeout):
+            while True:
+                started = await self.claim_and_send()
+                if self._tasks:
+                    await asyncio.gather(*list(self._tasks), return_exceptions=True)
+                elif started == 0:
+                    return
+
+    # -- one send --------------------------------------------------------------------
+
+    async def _send(self, lane: _ChannelLane, row: OutboxRow) -> None:
+        began = time.monotonic()
+        try:
+            async with lane.slots:
+                if lane.bucket is not None:
+                    await lane.bucket.acquire()
+                receipt = await self._attempt(lane.channel, row)
+            await self._succeed(row, receipt, time.monotonic() - began)
+        except DeliveryError as error:
+            await self._fail(lane.channel, row, error, time.monotonic() - began)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a channel bug: keep the row, say what happened
+            bug = RetryableDeliveryError(
+                f"channel raised {type(exc).__name__}: {lane.channel.redact(str(exc))[:300]}",
+                reason=FailureReason.INTERNAL,
+            )
+            await self._fail(lane.channel, row, bug, time.monotonic() - began)
+        finally:
+            lane.in_flight -= 1
+
+    async def _attempt(self, channel: Channel, row: OutboxRow) -> DeliveryReceipt:
+        try:
+            async with asyncio.timeout(self.policy.send_timeout):
+                if len(row.events) == 1:
+                    return await channel.send_alert(row.events[0])
+                return await channel.send_batch(list(row.events))
+        except TimeoutError:
+            raise RetryableDeliveryError(
+                f"no answer within the {self.policy.send_timeout:g}s send deadline",
+                reason=FailureReason.TIMEOUT,
+            ) from None
+
+    async def _succeed(self, row: OutboxRow, receipt: DeliveryReceipt, seconds: float) -> None:
+        attempts = row.attempts + 1
+        kept = await self._outbox.delivered(
+            row.delivery_id,
+            owner=self.owner,
+            now=self._clock(),
+            attempts=attempts,
+            receipt=receipt.model_dump(mode="json"),
+        )
+        if not kept:
+            _log.warning("delivery %s succeeded after its lease was taken over", row.delivery_id)
+        self._report(row, "delivered", attempts, None, None, seconds, receipt=receipt)
+
+    async def _fail(
+        self, channel: Channel, row: OutboxRow, error: DeliveryError, seconds: float
+    ) -> None:
+        attempts = row.attempts + 1
+        message = channel.redact(str(error))
+        now = self._clock()
+        if isinstance(error, PermanentDeliveryError) or not isinstance(
+            error, RetryableDeliveryError
+        ):
+            await self._finish_dead(
+                row, attempts, message, error.reason, error.status_code, seconds, error
+            )
+            return
+        next_at = now + timedelta(seconds=self.policy.delay(attempts, error.retry_after))
+        if next_at > row.deadline_at:
+            reason = f"gave up after {attempts} attempts (deadline passed): {message}"
+            await self._finish_dead(
+                row, attempts, reason, error.reason, error.status_code, seconds, error
+            )
+            return
+        await self._outbox.retry_later(
+            row.delivery_id,
+            owner=self.owner,
+            attempts=attempts,
+            next_attempt_at=next_at,
+            error=message,
+            reason=error.reason.value,
+            status_code=error.status_code,
+        )
+        _log.info(
+            "delivery %s to %s failed (%s), retry at %s",
+            row.delivery_id,
+            row.channel,
+            message,
+            next_at.isoformat(),
+        )
+        self._report(row, "retry", attempts, error.reason.value, message, seconds, error=error)
+
+    async def _finish_dead(
+        self,
+        row: OutboxRow,
+        attempts: int,
+        message: str,
+        reason: FailureReason,
+        status_code: int | None,
+        seconds: float,
+        error: DeliveryError | None = None,
+    ) -> None:
+        await self._outbox.dead(
+            row.delivery_id,
+            owner=self.owner,
+            now=self._clock(),
+            attempts=attempts,
+            error=message,
+            reason=reason.value,
+            status_code=status_code,
+        )
+        _log.error("delivery %s to %s dead-lettered: %s", row.delivery_id, row.channel, message)
+        self._report(row, "dead", attempts, reason.value, message, seconds, error=error)
+
+    def _report(
+        self,
+        row: OutboxRow,
+        outcome: str,
+        attempts: int,
+        reason: str | None,
+        message: str | None,
+        seconds: float,
+        *,
+        receipt: DeliveryReceipt | None = None,
+        error: DeliveryError | None = None,
+    ) -> None:
+        if self._on_outcome is not None:
+            self._on_outcome(
+                DeliveryOutcome(
+                    row.channel,
+                    row.delivery_id,
+                    outcome,
+                    attempts,
+                    reason,
+                    message,
+                    seconds,
+                    row.created_at,
+                )
+            )
+        if self._hooks is not None:
+            for event in row.events:
+                notify_delivery_outcome(self._hooks, event, row.channel, receipt, error)

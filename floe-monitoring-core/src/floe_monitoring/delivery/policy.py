@@ -1,0 +1,54 @@
+"""When to try a failed notification again: exponential backoff, full jitter, Retry-After."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["RetryPolicy"]
+
+
+class RetryPolicy(BaseModel):
+    """Backoff for retryable failures, bounded by a per-notification deadline.
+
+    Attributes:
+        initial_delay: Delay before the first retry, in seconds.
+        multiplier: Growth per attempt.
+        max_delay: Longest delay between attempts (so a long outage is retried steadily,
+            not every few seconds and not once a day).
+        deadline: How long a notification is tried before it is dead-lettered.
+        send_timeout: Deadline of one attempt (connect, write and read together).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    initial_delay: float = Field(default=2.0, gt=0)
+    multiplier: float = Field(default=2.0, ge=1)
+    max_delay: float = Field(default=600.0, gt=0)
+    deadline: timedelta = timedelta(hours=24)
+    send_timeout: float = Field(default=30.0, gt=0)
+
+    def delay(
+        self, attempts: int, retry_after: float | None = None, *, rng: random.Random | None = None
+    ) -> float:
+        """Seconds to wait after `attempts` failed attempts.
+
+        Full jitter (uniform between half and all of the exponential delay) spreads
+        retries of many notifications so a recovering receiver is not hit by a wave; a
+        server's `Retry-After` is a floor, never shortened.
+        """
+        base = min(self.max_delay, self.initial_delay * self.multiplier ** max(attempts - 1, 0))
+        jittered = base * (0.5 + 0.5 * (rng or random).random())
+        return max(jittered, retry_after or 0.0)
+
+    def max_attempts(self) -> int:
+        """The most attempts the deadline allows (a bound on load, for docs and tests)."""
+        total, attempts, delay = 0.0, 1, self.initial_delay / 2
+        limit = self.deadline.total_seconds()
+        while total + delay <= limit:
+            total += delay
+            attempts += 1
+            delay = min(self.max_delay, self.initial_delay * self.multiplier ** (attempts - 1)) / 2
+        return attempts
