@@ -203,7 +203,7 @@ observed_schemas = Table(
     "observed_schemas",
     metadata,
     Column("check_key", String(KEY), primary_key=True),
-    Column("fingerprint", String(64), nullable=False),
+    Column("fingerprint", String(128), nullable=False),
     Column("schema", JSONDocument, nullable=False),
     Column("observed_at", UTCDateTime, nullable=False),
 )

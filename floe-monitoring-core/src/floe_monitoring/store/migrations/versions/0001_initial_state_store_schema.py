@@ -233,7 +233,7 @@ def upgrade() -> None:
     op.create_table(
         "observed_schemas",
         sa.Column("check_key", sa.String(length=255), nullable=False),
-        sa.Column("fingerprint", sa.String(length=64), nullable=False),
+        sa.Column("fingerprint", sa.String(length=128), nullable=False),
         sa.Column(
             "schema",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),

@@ -1,0 +1,224 @@
+"""`MonitorConfig`: everything one monitor process is told, as validated models.
+
+The YAML file (`floe-monitor.yaml`) maps one to one onto these models; the models are
+also the Python API (`ContractMonitor(MonitorConfig(...))`). Secrets in channel configs
+are validated by each channel's own model when the channel is built; the state database
+URL is a `SecretStr` because it may carry a password.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, field_validator
+
+from floe_monitoring.catalog.config import CatalogConfig, TableSourceConfig
+from floe_monitoring.contracts.overrides import (
+    CheckThresholds,
+    CheckTypeName,
+    ContractOverrides,
+    ContractsConfig,
+)
+from floe_monitoring.contracts.sla import parse_duration
+from floe_monitoring.delivery.policy import RetryPolicy
+from floe_monitoring.incidents.policy import IncidentPolicy
+from floe_monitoring.routing import (
+    DEFAULT_DEDUP_WINDOW,
+    DEFAULT_RATE_LIMIT,
+    ContractRateLimit,
+    MaintenanceWindow,
+    RoutingRule,
+    Silence,
+)
+from floe_monitoring.store.database import DEFAULT_STATE_URL
+
+__all__ = [
+    "CatalogEntry",
+    "ChannelEntry",
+    "MonitorConfig",
+    "MonitoringConfig",
+    "ServiceConfig",
+    "StateConfig",
+]
+
+_STRICT = ConfigDict(extra="forbid", frozen=True)
+
+
+def _duration(value: Any) -> Any:
+    # "15m", "30s", "PT6H", "6 hours" or seconds: the spellings people write.
+    if isinstance(value, str):
+        return parse_duration(value).value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return timedelta(seconds=value)
+    return value
+
+
+Duration = Annotated[timedelta, BeforeValidator(_duration)]
+
+
+class StateConfig(BaseModel):
+    """Where the monitor keeps its state."""
+
+    model_config = _STRICT
+
+    url: SecretStr = Field(
+        default=SecretStr(DEFAULT_STATE_URL),
+        description="SQLAlchemy URL: sqlite+aiosqlite:///path.db or postgresql+asyncpg://...",
+    )
+    pool_size: int = Field(default=10, ge=1, le=200)
+    buffer_limit: int = Field(
+        default=10_000, ge=0, description="Results kept in memory while the database is down."
+    )
+
+
+class CatalogEntry(BaseModel):
+    """One PyIceberg catalog: `load_catalog(name, **properties)`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    properties: dict[str, str] = Field(default_factory=dict, repr=False)
+    max_concurrency: int = Field(default=4, ge=1)
+    timeout_seconds: float | None = Field(default=None, gt=0)
+
+
+class ChannelEntry(BaseModel):
+    """One configured channel: its type (entry-point name) and its own settings."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    type: str = Field(min_length=1)
+
+    def settings(self) -> dict[str, Any]:
+        """The channel's own settings (everything but `type`)."""
+        return dict(self.model_extra or {})
+
+    def __repr__(self) -> str:
+        # Settings hold webhook URLs and tokens: never shown.
+        return f"ChannelEntry(type={self.type!r}, settings=<{len(self.model_extra or {})} keys>)"
+
+    __str__ = __repr__
+
+
+class MonitoringConfig(BaseModel):
+    """How checks run, incidents fire and notifications are routed and delivered."""
+
+    model_config = _STRICT
+
+    intervals: dict[CheckTypeName, Duration] = Field(default_factory=dict)
+    thresholds: CheckThresholds = CheckThresholds()
+    check_timeout: Duration = timedelta(seconds=30)
+    max_concurrent_checks: int = Field(default=32, ge=1)
+    incidents: IncidentPolicy = IncidentPolicy()
+    dedup_window: Duration = DEFAULT_DEDUP_WINDOW
+    rate_limit: ContractRateLimit | None = DEFAULT_RATE_LIMIT
+    silences: tuple[Silence, ...] = ()
+    maintenance: tuple[MaintenanceWindow, ...] = ()
+    delivery: RetryPolicy = RetryPolicy()
+    channel_health_interval: Duration = timedelta(seconds=60)
+    catalog_workers: int = Field(default=8, ge=1, description="Threads for PyIceberg calls.")
+
+
+class ServiceConfig(BaseModel):
+    """The long-running service (`floe sla monitor`)."""
+
+    model_config = _STRICT
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8787, ge=0, le=65535)
+    prometheus: bool = False
+    shutdown_grace: Duration = timedelta(seconds=30)
+
+
+class MonitorConfig(BaseModel):
+    """The whole configuration of one monitor process.
+
+    Attributes:
+        contracts: Contract files: paths or globs (relative to `base_dir`).
+        catalog: Properties of the default catalog (`load_catalog("default", ...)`).
+        catalogs: Further catalogs by name.
+        default_namespace: Namespace for contracts whose iceberg server names none.
+        state: The state database.
+        channels: Configured channels by name.
+        routing: Which events go to which channel.
+        monitoring: Checks, incidents, routing limits and delivery policy.
+        overrides: Per-contract overrides (intervals, thresholds, channels, tables), by
+            contract id or name; ``"*"`` sets the defaults.
+        service: The service's HTTP endpoints and shutdown grace.
+        base_dir: The folder relative paths resolve against (the config file's folder).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    contracts: tuple[str, ...] = ()
+    catalog: CatalogEntry | None = None
+    catalogs: dict[str, CatalogEntry] = Field(default_factory=dict)
+    default_namespace: str | None = None
+    state: StateConfig = StateConfig()
+    channels: dict[str, ChannelEntry] = Field(default_factory=dict)
+    routing: tuple[RoutingRule, ...] = ()
+    monitoring: MonitoringConfig = MonitoringConfig()
+    overrides: dict[str, ContractOverrides] = Field(default_factory=dict)
+    service: ServiceConfig = ServiceConfig()
+    base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
+
+    @field_validator("contracts", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    def contract_paths(self) -> list[Path]:
+        """Contract globs resolved against `base_dir`."""
+        return [
+            p if (p := Path(pattern)).is_absolute() else self.base_dir / p
+            for pattern in self.contracts
+        ]
+
+    def contracts_config(self) -> ContractsConfig:
+        """Table mapping defaults and per-contract overrides, as the checks read them."""
+        defaults = self.overrides.get("*", ContractOverrides())
+        if self.monitoring.intervals or "thresholds" in self.monitoring.model_fields_set:
+            defaults = ContractOverrides(
+                intervals=dict(self.monitoring.intervals), thresholds=self.monitoring.thresholds
+            ).merged_with(defaults)
+        specific = {k: v for k, v in self.overrides.items() if k != "*"}
+        return ContractsConfig(
+            default_namespace=self.default_namespace, defaults=defaults, contracts=specific
+        )
+
+    def table_source_config(self) -> TableSourceConfig:
+        """Catalogs for the table source (`default` first)."""
+        entries = dict(self.catalogs)
+        if self.catalog is not None:
+            entries["default"] = self.catalog
+        catalogs = tuple(
+            CatalogConfig(
+                name=name,
+                properties={k: self._resolve_path(v) for k, v in entry.properties.items()},
+                max_concurrency=entry.max_concurrency,
+                timeout_seconds=entry.timeout_seconds,
+            )
+            for name, entry in entries.items()
+        )
+        return TableSourceConfig(
+            catalogs=catalogs,
+            max_workers=self.monitoring.catalog_workers,
+            call_timeout_seconds=self.monitoring.check_timeout.total_seconds(),
+        )
+
+    def _resolve_path(self, value: str) -> str:
+        # Relative sqlite:/// and file:// locations are relative to the config file.
+        for prefix in ("sqlite:///", "file://"):
+            if value.startswith(prefix) and not value[len(prefix) :].startswith("/"):
+                return prefix + str((self.base_dir / value[len(prefix) :]).resolve())
+        return value
+
+    def state_url(self) -> str:
+        """The state URL, a relative SQLite path resolved against `base_dir`."""
+        url = self.state.url.get_secret_value()
+        for prefix in ("sqlite+aiosqlite:///", "sqlite:///"):
+            path = url[len(prefix) :]
+            if url.startswith(prefix) and path and not path.startswith("/") and path != ":memory:":
+                return prefix + str(self.base_dir / path)
+        return url

@@ -1,0 +1,258 @@
+"""From check results to one cycle's writes: incidents, events, routing, outbox rows.
+
+The processor is the single writer of incident state in this process. It keeps the
+state it needs in memory (hydrated from the database at start) and returns, for every
+batch of results, the `CycleWrite` that the monitor commits in one transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict, deque
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import pluggy
+
+from floe_monitoring.channels.hooks import enrich_event
+from floe_monitoring.checks.base import CheckResult
+from floe_monitoring.contracts.model import Contract
+from floe_monitoring.contracts.overrides import ContractOverrides
+from floe_monitoring.engine.events import build_event
+from floe_monitoring.incidents import IncidentState, IncidentTracker, Notification, NotificationKind
+from floe_monitoring.routing import AlertRouter, RouterMemory, SuppressionReason
+from floe_monitoring.sdk.enums import EventStatus
+from floe_monitoring.sdk.event import ContractViolationEvent
+from floe_monitoring.sdk.plugin import ChannelCapability
+from floe_monitoring.store.cycle import CycleWrite, StoredResult
+from floe_monitoring.store.outbox import OutboxEntry
+
+__all__ = ["Processed", "ResultProcessor"]
+
+_log = logging.getLogger("floe_monitoring.engine")
+_DAY = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Processed:
+    """What one batch produced (for `run_once` callers and tests)."""
+
+    cycle: CycleWrite
+    events: tuple[ContractViolationEvent, ...]
+
+
+class ResultProcessor:
+    """Incident tracking, event building and routing for batches of results.
+
+    Args:
+        tracker: The incident state machine.
+        router: The alert router.
+        capabilities: Each configured channel's declared capabilities.
+        contract: Looks up the loaded contract (and its overrides) by id.
+        deadline: How long a notification may be retried before it is dead-lettered.
+        hooks: pluggy manager whose `floe_enrich_event` implementations run on every event.
+    """
+
+    def __init__(
+        self,
+        tracker: IncidentTracker,
+        router: AlertRouter,
+        capabilities: Mapping[str, frozenset[ChannelCapability]],
+        contract: Callable[[str], tuple[Contract | None, ContractOverrides | None]],
+        *,
+        deadline: timedelta,
+        hooks: pluggy.PluginManager | None = None,
+    ) -> None:
+        self.tracker = tracker
+        self.router = router
+        self._capabilities = dict(capabilities)
+        self._contract = contract
+        self._deadline = deadline
+        self._hooks = hooks
+        self.states: dict[str, IncidentState] = {}
+        self.memory = RouterMemory()
+        self._violations: dict[tuple[str, str], deque[datetime]] = defaultdict(deque)
+        self._incidents: dict[str, dict[str, Any]] = {}
+
+    # -- hydration -------------------------------------------------------------------
+
+    def hydrate(
+        self,
+        *,
+        states: Mapping[str, Mapping[str, Any]],
+        notifications: Sequence[Mapping[str, Any]],
+        violations: Sequence[tuple[str, str, datetime]],
+        open_incidents: Sequence[Mapping[str, Any]],
+    ) -> None:
+        """Restore what the database remembers (after a restart or on a new replica)."""
+        for key, data in states.items():
+            try:
+                self.states[key] = IncidentState.model_validate(data)
+            except ValueError:
+                _log.warning("stored incident state of %s is unreadable: starting it afresh", key)
+        self.memory = RouterMemory.from_history(notifications)
+        for contract_id, check_type, at in sorted(violations, key=lambda v: v[2]):
+            self._violations[(contract_id, check_type)].append(at)
+        self._incidents = {row["incident_id"]: dict(row) for row in open_incidents}
+
+    # -- processing ------------------------------------------------------------------
+
+    def process(
+        self,
+        results: Sequence[tuple[CheckResult, datetime | None, str | None]],
+        *,
+        now: datetime,
+    ) -> Processed:
+        """Track incidents for `results`, route the notifications, return the writes."""
+        cycle = CycleWrite()
+        events: list[ContractViolationEvent] = []
+        for result, due_at, trace_id in results:
+            contract, overrides = self._contract(result.contract_id)
+            name = contract.name if contract else result.contract_name
+            maintenance = self.router.in_maintenance(
+                contract_name=name, contract_id=result.contract_id, now=now
+            )
+            cycle.results.append(StoredResult(result, due_at, trace_id, maintenance))
+            if result.observed_schema is not None and result.observed_schema_fingerprint:
+                cycle.observed_schemas.append(
+                    {
+                        "check_key": result.key,
+                        "fingerprint": result.observed_schema_fingerprint,
+                        "schema": result.observed_schema,
+                        "observed_at": result.started_at,
+                    }
+                )
+            count = self._count_violation(result)
+            state, notes = self.tracker.observe(
+                self.states.get(result.key), result, now=now, violations_24h=count
+            )
+            self.states[result.key] = state
+            cycle.incident_states.append(
+                {
+                    "check_key": result.key,
+                    "contract_id": result.contract_id,
+                    "state": state.model_dump(mode="json"),
+                    "updated_at": now,
+                }
+            )
+            for note in notes:
+                self._track_incident(note, cycle)
+                event = build_event(note, contract, overrides, trace_id=trace_id)
+                if self._hooks is not None:
+                    event = enrich_event(self._hooks, event)
+                events.append(event)
+        self._route(events, cycle, now)
+        return Processed(cycle, tuple(events))
+
+    def _count_violation(self, result: CheckResult) -> int:
+        window = self._violations[(result.contract_id, result.violation_type.value)]
+        if result.is_violation:
+            window.append(result.started_at)
+        while window and window[0] <= result.started_at - _DAY:
+            window.popleft()
+        return len(window)
+
+    def _track_incident(self, note: Notification, cycle: CycleWrite) -> None:
+        if note.kind in (NotificationKind.CANNOT_EVALUATE, NotificationKind.CAN_EVALUATE):
+            return  # notices about the monitor's reach, not incidents of the data
+        result = note.result
+        incident_id = str(note.incident_id)
+        row = self._incidents.get(incident_id) or {
+            "incident_id": incident_id,
+            "dedup_key": note.dedup_key,
+            "contract_id": result.contract_id,
+            "check_key": result.key,
+            "check_type": result.check_type.value,
+            "element": result.element,
+            "opened_at": note.first_seen_at,
+            "resolved_at": None,
+            "acknowledged_at": None,
+            "acknowledged_by": None,
+        }
+        resolved = note.status is EventStatus.RESOLVED
+        if resolved:
+            status = "resolved"
+        elif row.get("status") == "acknowledged":
+            status = "acknowledged"  # a person acknowledged it: keep that until it resolves
+        else:
+            status = "firing"
+        row.update(
+            severity=note.severity.value,
+            status=status,
+            last_seen_at=note.at,
+            occurrences=note.occurrences,
+            last_message=result.message[:2000],
+        )
+        if resolved:
+            row["resolved_at"] = note.at
+            self._incidents.pop(incident_id, None)
+        else:
+            self._incidents[incident_id] = row
+        cycle.incidents.append(dict(row))
+
+    def _route(
+        self, events: list[ContractViolationEvent], cycle: CycleWrite, now: datetime
+    ) -> None:
+        if not events:
+            return
+        decision = self.router.route(events, now=now, memory=self.memory)
+        for delivery in decision.deliveries:
+            capabilities = self._capabilities.get(delivery.channel, frozenset())
+            wanted = [
+                e
+                for e in delivery.events
+                if not e.is_resolved or ChannelCapability.RESOLVE in capabilities
+            ]
+            for event in delivery.events:
+                if event not in wanted:
+                    cycle.suppressions.append(
+                        _suppression(
+                            event,
+                            delivery.channel,
+                            SuppressionReason.RESOLVED_NOT_WANTED.value,
+                            "the channel does not declare the resolve capability",
+                            now,
+                        )
+                    )
+            if not wanted:
+                continue
+            batches = (
+                [wanted]
+                if len(wanted) > 1 and ChannelCapability.BATCH in capabilities
+                else [[e] for e in wanted]
+            )
+            for batch in batches:
+                cycle.outbox.append(
+                    OutboxEntry(
+                        channel=delivery.channel,
+                        events=tuple(batch),
+                        created_at=now,
+                        deadline_at=now + self._deadline,
+                    )
+                )
+        for suppression in decision.suppressions:
+            cycle.suppressions.append(
+                _suppression(
+                    suppression.event,
+                    suppression.channel,
+                    suppression.reason.value,
+                    suppression.detail,
+                    now,
+                )
+            )
+
+
+def _suppression(
+    event: ContractViolationEvent, channel: str | None, reason: str, detail: str, now: datetime
+) -> dict[str, Any]:
+    return {
+        "created_at": now,
+        "event_id": str(event.event_id),
+        "dedup_key": event.dedup_key,
+        "contract_id": event.contract_id or event.contract_name,
+        "channel": channel,
+        "reason": reason,
+        "detail": detail,
+    }
