@@ -21,6 +21,7 @@ INTENDED = {
     "ChannelStateStore",
     "ChannelTypeInfo",
     "ConfigError",
+    "ContractMonitor",
     "ContractViolationEvent",
     "DeliveryError",
     "DeliveryReceipt",
@@ -33,6 +34,8 @@ INTENDED = {
     "InMemoryChannelState",
     "Link",
     "MessageField",
+    "MonitorConfig",
+    "MonitorStatus",
     "PermanentDeliveryError",
     "PluginError",
     "PluginFailure",
@@ -40,6 +43,7 @@ INTENDED = {
     "RateLimit",
     "RetryableDeliveryError",
     "Severity",
+    "StateStoreError",
     "UnsupportedCapabilityError",
     "ViolationType",
     "__version__",
@@ -57,7 +61,7 @@ INTENDED = {
     "truncate_utf8",
 }
 
-HEAVY = ("pyiceberg", "pyarrow", "asyncpg", "openlineage", "slack_sdk", "aiohttp", "aiosmtplib")
+HEAVY = ("pyiceberg", "pyarrow", "asyncpg", "openlineage", "slack_sdk", "aiohttp", "aiosmtplib", "duckdb")
 
 
 def test_all_is_exactly_the_intended_api() -> None:

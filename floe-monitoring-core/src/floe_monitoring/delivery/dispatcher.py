@@ -111,7 +111,7 @@ class Dispatcher:
     @property
     def lease(self) -> timedelta:
         """How long a claimed row stays ours: one send plus a margin."""
-        return timedelta(seconds=self.policy.send_timeout + 30)
+        return timedelta(seconds=self.policy.send_timeout + self.policy.lease_margin)
 
     def set_health(self, channel: str, healthy: bool) -> None:
         """Record a channel's health; rows of an unhealthy channel wait."""
@@ -210,6 +210,22 @@ class Dispatcher:
     # -- one send --------------------------------------------------------------------
 
     async def _send(self, lane: _ChannelLane, row: OutboxRow) -> None:
+        try:
+            await self._send_and_record(lane, row)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the outcome could not be recorded (database down)
+            # The row keeps its lease until it expires and is then sent again: at least
+            # once, never lost.
+            _log.error(
+                "could not record the outcome of delivery %s: %s",
+                row.delivery_id,
+                type(exc).__name__,
+            )
+        finally:
+            lane.in_flight -= 1
+
+    async def _send_and_record(self, lane: _ChannelLane, row: OutboxRow) -> None:
         began = time.monotonic()
         try:
             async with lane.slots:
@@ -227,8 +243,6 @@ class Dispatcher:
                 reason=FailureReason.INTERNAL,
             )
             await self._fail(lane.channel, row, bug, time.monotonic() - began)
-        finally:
-            lane.in_flight -= 1
 
     async def _attempt(self, channel: Channel, row: OutboxRow) -> DeliveryReceipt:
         try:

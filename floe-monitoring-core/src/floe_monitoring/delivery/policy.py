@@ -20,6 +20,8 @@ class RetryPolicy(BaseModel):
             not every few seconds and not once a day).
         deadline: How long a notification is tried before it is dead-lettered.
         send_timeout: Deadline of one attempt (connect, write and read together).
+        lease_margin: How long past `send_timeout` a claimed row stays leased; a crashed
+            process's rows are taken over after ``send_timeout + lease_margin``.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -29,6 +31,7 @@ class RetryPolicy(BaseModel):
     max_delay: float = Field(default=600.0, gt=0)
     deadline: timedelta = timedelta(hours=24)
     send_timeout: float = Field(default=30.0, gt=0)
+    lease_margin: float = Field(default=30.0, gt=0)
 
     def delay(
         self, attempts: int, retry_after: float | None = None, *, rng: random.Random | None = None

@@ -261,7 +261,12 @@ class ContractMonitor:
         results = await asyncio.gather(*(one(c) for c in wanted))
         await self._process([(r, None, None) for r in results])
         if deliver and self.dispatcher is not None:
-            await self.dispatcher.drain()
+            try:
+                await self.dispatcher.drain()
+            except Exception as exc:
+                if not _unreachable(exc):
+                    raise
+                _log.warning("notifications wait for the state database to come back")
         return list(results)
 
     def _matches(self, contract_id: str, selectors: Sequence[str]) -> bool:

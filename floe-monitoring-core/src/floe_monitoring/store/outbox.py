@@ -278,9 +278,9 @@ class OutboxRepository:
         return int(result.rowcount or 0)
 
     async def rows(
-        self, *, status: str | None = None, limit: int = 100, channel: str | None = None
+        self, *, status: str | None = None, limit: int | None = 100, channel: str | None = None
     ) -> list[OutboxRow]:
-        """Newest rows first, optionally of one status or channel."""
+        """Newest rows first, optionally of one status or channel (all with limit=None)."""
         query = select(notifications).order_by(notifications.c.created_at.desc()).limit(limit)
         if status is not None:
             query = query.where(notifications.c.status == status)
