@@ -82,6 +82,7 @@ def __getattr__(name: str) -> Any:
         return getattr(_import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'floe_monitoring' has no attribute {name!r}")
 
+
 __all__ = [
     "CHANNEL_ENTRY_POINT_GROUP",
     "FLOE_API_VERSION",

@@ -61,7 +61,16 @@ INTENDED = {
     "truncate_utf8",
 }
 
-HEAVY = ("pyiceberg", "pyarrow", "asyncpg", "openlineage", "slack_sdk", "aiohttp", "aiosmtplib", "duckdb")
+HEAVY = (
+    "pyiceberg",
+    "pyarrow",
+    "asyncpg",
+    "openlineage",
+    "slack_sdk",
+    "aiohttp",
+    "aiosmtplib",
+    "duckdb",
+)
 
 
 def test_all_is_exactly_the_intended_api() -> None:

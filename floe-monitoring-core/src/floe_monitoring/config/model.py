@@ -41,13 +41,14 @@ __all__ = [
     "MonitoringConfig",
     "ServiceConfig",
     "StateConfig",
+    "to_duration",
 ]
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 
 
-def _duration(value: Any) -> Any:
-    # "15m", "30s", "PT6H", "6 hours" or seconds: the spellings people write.
+def to_duration(value: Any) -> Any:
+    """Read "15m", "30s", "PT6H", "6 hours" or seconds as a timedelta (else unchanged)."""
     if isinstance(value, str):
         return parse_duration(value).value
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -55,7 +56,7 @@ def _duration(value: Any) -> Any:
     return value
 
 
-Duration = Annotated[timedelta, BeforeValidator(_duration)]
+Duration = Annotated[timedelta, BeforeValidator(to_duration)]
 
 
 class StateConfig(BaseModel):

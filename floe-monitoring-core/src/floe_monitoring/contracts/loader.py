@@ -21,7 +21,12 @@ from floe_monitoring.contracts.extract import extract_contract
 from floe_monitoring.contracts.mapping import map_tables
 from floe_monitoring.contracts.model import Contract
 from floe_monitoring.contracts.overrides import ContractsConfig
-from floe_monitoring.contracts.yaml_loader import LineIndex, load_yaml_with_lines
+from floe_monitoring.contracts.yaml_loader import (
+    LineIndex,
+    data_path,
+    load_yaml_with_lines,
+    nearest_line,
+)
 from floe_monitoring.errors import ContractError, ContractParseError, ContractValidationError
 
 __all__ = [
@@ -222,34 +227,12 @@ def _validation_error(
     exc: ValidationError, data: Any, source: str, lines: LineIndex
 ) -> ContractValidationError:
     first = exc.errors()[0]
-    path = _data_path(first["loc"], data)
+    path = data_path(first["loc"], data)
     field = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path)
     extra = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
     reason = first["msg"]
     if first["type"] == "extra_forbidden":
         reason = "unknown field (not in ODCS v3)"
     line = lines.get((*path, "<key>")) if first["type"] == "extra_forbidden" else None
-    line = line or _nearest_line(path, lines)
+    line = line or nearest_line(path, lines)
     return ContractValidationError(source, reason + extra, line=line, field=field.lstrip("."))
-
-
-def _data_path(loc: tuple[int | str, ...], data: Any) -> tuple[str | int, ...]:
-    # pydantic inserts union member names ('Team', 'list[TeamMember]', 'str') into
-    # locations; keep only the parts that exist in the data, so the path matches the file.
-    path: list[str | int] = []
-    node = data
-    for part in loc:
-        in_mapping = isinstance(node, Mapping) and part in node
-        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
-        if not (in_mapping or in_list):
-            continue
-        node = node[part]
-        path.append(part)
-    return tuple(path)
-
-
-def _nearest_line(path: tuple[str | int, ...], lines: LineIndex) -> int | None:
-    for end in range(len(path), -1, -1):
-        if (line := lines.get(path[:end])) is not None:
-            return line
-    return None

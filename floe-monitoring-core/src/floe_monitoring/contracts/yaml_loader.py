@@ -9,11 +9,19 @@ timestamp resolver and the base-60 forms of the int and float resolvers.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import yaml
 
-__all__ = ["ContractYamlLoader", "DuplicateKeyError", "LineIndex", "load_yaml_with_lines"]
+__all__ = [
+    "ContractYamlLoader",
+    "DuplicateKeyError",
+    "LineIndex",
+    "data_path",
+    "load_yaml_with_lines",
+    "nearest_line",
+]
 
 #: A path into a parsed document: mapping keys and sequence indexes.
 Path = tuple[str | int, ...]
@@ -108,3 +116,27 @@ def _index(node: yaml.Node, path: Path, lines: LineIndex) -> None:
     elif isinstance(node, yaml.SequenceNode):
         for position, item in enumerate(node.value):
             _index(item, (*path, position), lines)
+
+
+def data_path(loc: tuple[int | str, ...], data: Any) -> tuple[str | int, ...]:
+    """The part of a pydantic error location that exists in `data` (a path into the file)."""
+    # pydantic inserts union member names ('Team', 'list[TeamMember]', 'str') into
+    # locations; keep only the parts that exist in the data, so the path matches the file.
+    path: list[str | int] = []
+    node = data
+    for part in loc:
+        in_mapping = isinstance(node, Mapping) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if not (in_mapping or in_list):
+            continue
+        node = node[part]
+        path.append(part)
+    return tuple(path)
+
+
+def nearest_line(path: tuple[str | int, ...], lines: LineIndex) -> int | None:
+    """The line of `path`, or of its nearest ancestor that has one."""
+    for end in range(len(path), -1, -1):
+        if (line := lines.get(path[:end])) is not None:
+            return line
+    return None

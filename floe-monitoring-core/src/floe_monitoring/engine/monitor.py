@@ -233,6 +233,7 @@ class ContractMonitor:
         contracts: Sequence[str] | None = None,
         check_types: Sequence[str] | None = None,
         deliver: bool = True,
+        record: bool = True,
     ) -> list[CheckResult]:
         """Run every (selected) check once now, record the results, deliver what fires.
 
@@ -240,6 +241,8 @@ class ContractMonitor:
             contracts: Only contracts with these ids or names.
             check_types: Only these check types.
             deliver: Send the resulting notifications before returning.
+            record: Store results and track incidents; False evaluates only (a dry run
+                that leaves the service's incident state untouched).
 
         Returns:
             The results, in check order.
@@ -259,6 +262,8 @@ class ContractMonitor:
                 return await self._execute(check)
 
         results = await asyncio.gather(*(one(c) for c in wanted))
+        if not record:
+            return list(results)
         await self._process([(r, None, None) for r in results])
         if deliver and self.dispatcher is not None:
             try:
