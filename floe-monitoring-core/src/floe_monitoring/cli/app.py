@@ -9,6 +9,7 @@ from floe_monitoring.cli.commands.check import check
 from floe_monitoring.cli.commands.config_cmd import config
 from floe_monitoring.cli.commands.inspect import history, status
 from floe_monitoring.cli.commands.manage import db, deliveries, incidents, silence
+from floe_monitoring.cli.commands.monitor import monitor
 from floe_monitoring.cli.context import CliContext, configure_logging
 
 __all__ = ["floe", "sla"]
@@ -36,5 +37,16 @@ def sla(ctx: click.Context, config_path: str | None, debug: bool) -> None:
     ctx.obj = CliContext(config_path=config_path, debug=debug)
 
 
-for _command in (check, status, history, incidents, channels, deliveries, silence, db, config):
+for _command in (
+    check,
+    monitor,
+    status,
+    history,
+    incidents,
+    channels,
+    deliveries,
+    silence,
+    db,
+    config,
+):
     sla.add_command(_command)
