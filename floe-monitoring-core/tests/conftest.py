@@ -56,7 +56,17 @@ def state_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The state database URL, once for SQLite and once for a fresh PostgreSQL database."""
     if request.param == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path / 'state.db'}"
-    server: TemporaryPostgres = request.getfixturevalue("postgres_server")
+    return new_database(request.getfixturevalue("postgres_server"))
+
+
+@pytest.fixture
+def postgres_url(postgres_server: TemporaryPostgres) -> str:
+    """A fresh database on the session's PostgreSQL (for what only PostgreSQL can do)."""
+    return new_database(postgres_server)
+
+
+def new_database(server: TemporaryPostgres) -> str:
+    """Create an empty database on `server` and return its URL."""
     name = f"t{uuid.uuid4().hex[:12]}"
     subprocess.run(
         [

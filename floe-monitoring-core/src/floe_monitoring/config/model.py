@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, field_validator
 
@@ -118,6 +118,17 @@ class MonitoringConfig(BaseModel):
     maintenance: tuple[MaintenanceWindow, ...] = ()
     delivery: RetryPolicy = RetryPolicy()
     channel_health_interval: Duration = timedelta(seconds=60)
+    scheduling: Literal["auto", "local", "shared"] = Field(
+        default="auto",
+        description="shared: replicas claim due checks in the database (PostgreSQL); "
+        "local: one process schedules everything; auto: shared on PostgreSQL.",
+    )
+    schedule_poll_interval: Duration = timedelta(seconds=1)
+    schedule_lease_margin: Duration = Field(
+        default=timedelta(seconds=30),
+        description="A claimed check stays leased for check_timeout plus this; a crashed "
+        "replica's checks are taken over after it.",
+    )
     catalog_workers: int = Field(default=8, ge=1, description="Threads for PyIceberg calls.")
 
 

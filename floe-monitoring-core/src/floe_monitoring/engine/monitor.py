@@ -11,6 +11,7 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import glob
 import logging
 import uuid
@@ -33,6 +34,7 @@ from floe_monitoring.contracts.model import Contract
 from floe_monitoring.contracts.overrides import ContractOverrides, ContractsConfig
 from floe_monitoring.delivery.dispatcher import DeliveryOutcome, Dispatcher
 from floe_monitoring.engine.processor import ResultProcessor
+from floe_monitoring.engine.shared_scheduler import SharedScheduler
 from floe_monitoring.engine.status import ChannelState, MonitorStatus, ReloadReport
 from floe_monitoring.errors import ContractError, FloeError, PluginError
 from floe_monitoring.incidents import IncidentTracker
@@ -90,6 +92,7 @@ class ContractMonitor:
         self._checks: dict[str, BaseCheck] = {}
         self._observed: dict[str, dict[str, Any]] = {}
         self._contracts_config: ContractsConfig = config.contracts_config()
+        self._process_lock = asyncio.Lock()
         self._queue: asyncio.Queue[tuple[CheckResult, datetime | None, str | None]] = (
             asyncio.Queue()
         )
@@ -101,13 +104,28 @@ class ContractMonitor:
         self._stop = asyncio.Event()
         self.processor: ResultProcessor | None = None
         self.dispatcher: Dispatcher | None = None
-        self.scheduler = Scheduler(
-            self.clock,
-            self._scheduled_run,
-            max_concurrency=config.monitoring.max_concurrent_checks,
-            on_lag=self._on_lag,
-            on_overrun=self._on_overrun,
-        )
+        mode = config.monitoring.scheduling
+        self.shared = mode == "shared" or (mode == "auto" and not self.store.database.is_sqlite)
+        self.scheduler: Scheduler | SharedScheduler
+        if self.shared:
+            self.scheduler = SharedScheduler(
+                self.store.database,
+                self.clock,
+                self._scheduled_run,
+                owner=self.owner,
+                max_concurrency=config.monitoring.max_concurrent_checks,
+                lease=config.monitoring.check_timeout + config.monitoring.schedule_lease_margin,
+                poll_interval=config.monitoring.schedule_poll_interval.total_seconds(),
+                on_lag=self._on_lag,
+            )
+        else:
+            self.scheduler = Scheduler(
+                self.clock,
+                self._scheduled_run,
+                max_concurrency=config.monitoring.max_concurrent_checks,
+                on_lag=self._on_lag,
+                on_overrun=self._on_overrun,
+            )
         self.lags: list[float] = []
         self.outcomes: list[DeliveryOutcome] = []
 
@@ -329,6 +347,9 @@ class ContractMonitor:
         for key in old_keys - new_keys:
             self._checks.pop(key, None)
             self.scheduler.remove(key)
+        if old_keys - new_keys:
+            with contextlib.suppress(Exception):
+                await self.store.remove_schedules(sorted(old_keys - new_keys))
         for check in checks:
             self._checks[check.key] = check
         specs = [
@@ -414,7 +435,12 @@ class ContractMonitor:
         if check is None:
             return
         result = await self._execute(check)
-        await self._queue.put((result, due_at, None))
+        if self.shared:
+            # Commit before the schedule moves on: the replica that claims the next slot
+            # must see this result's incident state.
+            await self._process([(result, due_at, None)])
+        else:
+            await self._queue.put((result, due_at, None))
 
     async def _execute(self, check: BaseCheck) -> CheckResult:
         contract = self.contracts[check.contract_id]
@@ -480,10 +506,34 @@ class ContractMonitor:
         self, batch: Sequence[tuple[CheckResult, datetime | None, str | None]]
     ) -> None:
         assert self.processor is not None
-        processed = self.processor.process(batch, now=self.clock.now())
-        await self._commit(processed.cycle)
+        # One batch at a time: the processor's memory must include the previous batch.
+        async with self._process_lock:
+            if self.shared:
+                await self._refresh_from_replicas(batch)
+            processed = self.processor.process(batch, now=self.clock.now())
+            await self._commit(processed.cycle)
         if self.dispatcher is not None and processed.cycle.outbox:
             self.dispatcher.wake()
+
+    async def _refresh_from_replicas(
+        self, batch: Sequence[tuple[CheckResult, datetime | None, str | None]]
+    ) -> None:
+        assert self.processor is not None
+        now = self.clock.now()
+        contract_ids = sorted({r.contract_id for r, _, _ in batch})
+        try:
+            self.processor.refresh(
+                states=await self.store.incident_states([r.key for r, _, _ in batch]),
+                notifications=await self.store.outbox.recent(
+                    now - self.processor.router.memory_horizon
+                ),
+                contract_ids=contract_ids,
+                violations=await self.store.violation_times(
+                    now - timedelta(hours=24), contract_ids
+                ),
+            )
+        except Exception as exc:  # database away: process with what this replica knows
+            _log.warning("could not refresh state from other replicas: %s", type(exc).__name__)
 
     async def _commit(self, cycle: CycleWrite) -> None:
         """Write buffered cycles and this one; keep them in memory while the store is down."""

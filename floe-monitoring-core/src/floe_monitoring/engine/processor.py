@@ -97,6 +97,28 @@ class ResultProcessor:
             self._violations[(contract_id, check_type)].append(at)
         self._incidents = {row["incident_id"]: dict(row) for row in open_incidents}
 
+    def refresh(
+        self,
+        *,
+        states: Mapping[str, Mapping[str, Any]],
+        notifications: Sequence[Mapping[str, Any]],
+        contract_ids: Sequence[str],
+        violations: Sequence[tuple[str, str, datetime]],
+    ) -> None:
+        """Take in what other replicas wrote (shared scheduling on PostgreSQL).
+
+        The checks of a batch may have run on another replica last time: their incident
+        state, the routing memory and the 24 h violation counts are re-read first.
+        """
+        for key, data in states.items():
+            self.states[key] = IncidentState.model_validate(data)
+        self.memory = RouterMemory.from_history(notifications)
+        wanted = set(contract_ids)
+        for pair in [p for p in self._violations if p[0] in wanted]:
+            del self._violations[pair]
+        for contract_id, check_type, at in sorted(violations, key=lambda v: v[2]):
+            self._violations[(contract_id, check_type)].append(at)
+
     # -- processing ------------------------------------------------------------------
 
     def process(

@@ -16,6 +16,7 @@ from sqlalchemy import insert, update
 from floe_monitoring.checks.base import CheckResult
 from floe_monitoring.store.database import Database
 from floe_monitoring.store.outbox import OutboxEntry, OutboxRepository
+from floe_monitoring.store.rollups import RollupRepository
 from floe_monitoring.store.schema import (
     check_results,
     incident_states,
@@ -93,6 +94,8 @@ async def write_cycle(database: Database, cycle: CycleWrite) -> None:
     """Write the cycle in one transaction (all of it, or nothing)."""
     async with database.begin() as connection:
         if cycle.results:
+            # Before the insert: the rollups tell new results from stored ones that way.
+            await RollupRepository.apply(connection, cycle.results)
             await connection.execute(insert(check_results), [result_row(r) for r in cycle.results])
             last: dict[str, tuple[datetime, str]] = {}
             for stored in cycle.results:

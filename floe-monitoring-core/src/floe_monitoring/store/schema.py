@@ -7,6 +7,7 @@ configurations are never stored, and errors are stored as the channels' redacted
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Float,
@@ -27,11 +28,13 @@ __all__ = [
     "contracts",
     "incident_states",
     "incidents",
+    "job_marks",
     "metadata",
     "notifications",
     "observed_schemas",
     "schedules",
     "silences",
+    "sla_rollups",
     "suppressions",
 ]
 
@@ -218,4 +221,40 @@ silences = Table(
     Column("created_by", String(KEY)),
     Column("comment", Text),
     Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Hourly and daily SLA rollups per contract and check type, kept for ever (raw results
+# are pruned). Counts and sums only, so they are maintained by adding deltas; durations
+# are integer microseconds so incremental maintenance and a rebuild agree exactly.
+sla_rollups = Table(
+    "sla_rollups",
+    metadata,
+    Column("contract_id", String(KEY), primary_key=True),
+    Column("granularity", String(8), primary_key=True, comment="hour | day"),
+    Column("bucket_start", UTCDateTime, primary_key=True),
+    Column("check_type", String(32), primary_key=True),
+    Column("pass_count", Integer, nullable=False, default=0),
+    Column("warn_count", Integer, nullable=False, default=0),
+    Column("fail_count", Integer, nullable=False, default=0),
+    Column("error_count", Integer, nullable=False, default=0),
+    Column("skipped_count", Integer, nullable=False, default=0),
+    Column("maintenance_count", Integer, nullable=False, default=0),
+    Column("good_us", BigInteger, nullable=False, default=0, comment="time in SLA"),
+    Column("observed_us", BigInteger, nullable=False, default=0, comment="time with a verdict"),
+    Column("maintenance_us", BigInteger, nullable=False, default=0),
+    Column("measured_count", Integer, nullable=False, default=0),
+    Column("measured_sum", Float, nullable=False, default=0.0),
+    Column("measured_min", Float),
+    Column("measured_max", Float),
+    Index(None, "granularity", "bucket_start"),
+)
+
+# High-water marks of the singleton jobs (e.g. how far raw results have been pruned, so a
+# rollup rebuild never recomputes a day whose raw results are gone).
+job_marks = Table(
+    "job_marks",
+    metadata,
+    Column("name", String(KEY), primary_key=True),
+    Column("mark", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
 )

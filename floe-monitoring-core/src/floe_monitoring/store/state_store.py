@@ -123,9 +123,18 @@ class StateStore:
             return [dict(r) for r in (await connection.execute(query)).mappings().all()]
 
     async def save_schedules(self, rows: Sequence[dict[str, Any]]) -> None:
-        """Insert or update schedule rows (check_key, contract_id, check_type, ...)."""
+        """Insert new schedule rows; for existing ones update only what describes them.
+
+        The due time and lease of an existing row belong to whichever replica runs it.
+        """
         async with self.database.begin() as connection:
-            await upsert(connection, schedules, rows, keys=("check_key",))
+            await upsert(
+                connection,
+                schedules,
+                rows,
+                keys=("check_key",),
+                keep=("next_due_at", "lease_owner", "lease_expires_at", "fence"),
+            )
 
     async def remove_schedules(self, check_keys: Sequence[str]) -> None:
         """Forget schedules (their contract changed and no longer implies them)."""
@@ -137,14 +146,13 @@ class StateStore:
 
     # -- reads -----------------------------------------------------------------------
 
-    async def incident_states(self) -> dict[str, dict[str, Any]]:
-        """Every check's incident state, by check key."""
+    async def incident_states(self, keys: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
+        """Incident states by check key (all, or those of `keys`)."""
+        query = select(incident_states.c.check_key, incident_states.c.state)
+        if keys is not None:
+            query = query.where(incident_states.c.check_key.in_(list(keys)))
         async with self.database.connect() as connection:
-            rows = (
-                await connection.execute(
-                    select(incident_states.c.check_key, incident_states.c.state)
-                )
-            ).all()
+            rows = (await connection.execute(query)).all()
         return dict(rows)
 
     async def incidents(
@@ -214,11 +222,15 @@ class StateStore:
         async with self.database.connect() as connection:
             return [dict(r) for r in (await connection.execute(query)).mappings().all()]
 
-    async def violation_times(self, since: datetime) -> list[tuple[str, str, datetime]]:
+    async def violation_times(
+        self, since: datetime, contract_ids: Sequence[str] | None = None
+    ) -> list[tuple[str, str, datetime]]:
         """(contract_id, check_type, started_at) of every failure since `since`."""
         query = select(
             check_results.c.contract_id, check_results.c.check_type, check_results.c.started_at
         ).where(check_results.c.status == "fail", check_results.c.started_at >= since)
+        if contract_ids is not None:
+            query = query.where(check_results.c.contract_id.in_(list(contract_ids)))
         async with self.database.connect() as connection:
             return [(a, b, c) for a, b, c in (await connection.execute(query)).all()]
 

@@ -106,7 +106,10 @@ async def test_contracts_are_added_changed_and_removed_while_running(world: Worl
 
 
 async def test_the_schedule_runs_checks_by_the_clock(world: World) -> None:
-    async with ContractMonitor(world.config, clock=world.clock) as monitor:
+    # The in-process scheduler (the shared one is tested with several replicas).
+    monitoring = world.config.monitoring.model_copy(update={"scheduling": "local"})
+    config = world.config.model_copy(update={"monitoring": monitoring})
+    async with ContractMonitor(config, clock=world.clock) as monitor:
         runner = asyncio.create_task(monitor.run_forever())
         for _ in range(24):  # two simulated hours in 5-minute steps
             await world.clock.advance(timedelta(minutes=5).total_seconds())

@@ -1,0 +1,134 @@
+"""Totals of one contract over any window: rollups for whole buckets, raw results at the edges.
+
+`WindowReader.load` is told every window a report needs (the report window, each day of
+its series, the burn-rate windows, the last 24 hours). It plans each one
+(`floe_monitoring.reports.windows.plan_segments`) and reads what the plans name in a
+handful of queries: one range of daily rollups, the hourly rollups of partial days, and
+the raw results of partial hours. Raw results are read from one check interval before a
+raw segment, so a status that began earlier counts for the part inside it. `totals`
+then answers each window from memory. Sample data is never used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from floe_monitoring.reports.windows import plan_segments
+from floe_monitoring.store.database import Database
+from floe_monitoring.store.rollups import (
+    ResultPoint,
+    RollupRepository,
+    RollupTotals,
+    accumulate,
+    load_points,
+    max_cap,
+    schedule_intervals,
+)
+
+__all__ = ["WindowReader"]
+
+_STEP = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
+Range = tuple[datetime, datetime]
+
+
+def _merge(ranges: Iterable[Range]) -> list[Range]:
+    merged: list[Range] = []
+    for start, end in sorted(ranges):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _covers(ranges: list[Range], start: datetime, end: datetime) -> bool:
+    return any(a <= start and end <= b for a, b in ranges)
+
+
+class WindowReader:
+    """Loads and sums one contract's SLA data for a set of windows.
+
+    Args:
+        database: The state database.
+        contract_id: The contract.
+    """
+
+    def __init__(self, database: Database, contract_id: str) -> None:
+        self.database = database
+        self.contract_id = contract_id
+        self._buckets: dict[tuple[str, datetime], dict[str, RollupTotals]] = {}
+        self._loaded: dict[str, list[Range]] = {"raw": [], "hour": [], "day": []}
+        self._points: list[ResultPoint] = []
+        self._intervals: dict[str, float] = {}
+        self._lookback = max_cap({})
+
+    @property
+    def check_types(self) -> set[str]:
+        """Check types seen in anything loaded."""
+        seen = {t for by_type in self._buckets.values() for t in by_type}
+        return seen | {p.check_type for p in self._points}
+
+    async def load(self, windows: Iterable[Range]) -> None:
+        """Read what `totals` needs to answer each of `windows`."""
+        wanted: dict[str, list[Range]] = {"raw": [], "hour": [], "day": []}
+        for since, until in windows:
+            for segment in plan_segments(since, until):
+                wanted[segment.source].append((segment.start, segment.end))
+        repository = RollupRepository(self.database)
+        for granularity in ("day", "hour"):
+            # One query for the days (they are contiguous); hours come in a few short runs.
+            ranges = _merge(wanted[granularity])
+            if granularity == "day" and ranges:
+                ranges = [(ranges[0][0], ranges[-1][1])]
+            for start, end in ranges:
+                for row in await repository.series(self.contract_id, None, granularity, start, end):
+                    slot = self._buckets.setdefault((granularity, row.bucket_start), {})
+                    slot[row.check_type] = row.totals
+            self._loaded[granularity] = _merge(self._loaded[granularity] + ranges)
+        raw = _merge(wanted["raw"])
+        if not raw:
+            return
+        async with self.database.connect() as connection:
+            self._intervals = await schedule_intervals(connection, contract_id=self.contract_id)
+            self._lookback = max_cap(self._intervals)
+            seen = {p.order for p in self._points}
+            for start, end in raw:
+                for point in await load_points(
+                    connection,
+                    since=start - self._lookback,
+                    until=end,
+                    contract_id=self.contract_id,
+                ):
+                    if point.order not in seen:
+                        seen.add(point.order)
+                        self._points.append(point)
+        self._loaded["raw"] = _merge(self._loaded["raw"] + raw)
+
+    def totals(self, since: datetime, until: datetime) -> dict[str, RollupTotals]:
+        """Totals per check type over ``[since, until)``.
+
+        Raises:
+            ValueError: If the window was not given to `load` first.
+
+        """
+        out: dict[str, RollupTotals] = {}
+        for segment in plan_segments(since, until):
+            if not _covers(self._loaded[segment.source], segment.start, segment.end):
+                raise ValueError(f"window {since}..{until} was not loaded")
+            if segment.source == "raw":
+                self._add_raw(out, segment.start, segment.end)
+                continue
+            cursor = segment.start
+            while cursor < segment.end:
+                for check_type, totals in self._buckets.get((segment.source, cursor), {}).items():
+                    out.setdefault(check_type, RollupTotals()).merge(totals)
+                cursor += _STEP[segment.source]
+        return out
+
+    def _add_raw(self, out: dict[str, RollupTotals], start: datetime, end: datetime) -> None:
+        earliest = start - self._lookback
+        points = [p for p in self._points if earliest <= p.started_at < end]
+        buckets = accumulate(points, self._intervals, start=start, end=end, granularities=("hour",))
+        for (_, _, _, check_type), totals in buckets.items():
+            out.setdefault(check_type, RollupTotals()).merge(totals)
