@@ -18,7 +18,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 VENV := .venv/bin
 PYTEST_ARGS ?=
 
-.PHONY: help setup sync lint fmt typecheck meta pytest conformance test build clean
+.PHONY: help setup sync lint fmt typecheck meta pytest conformance test build clean demo
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -59,6 +59,9 @@ conformance: setup ## run the conformance kit against every reference channel
 	done
 
 test: lint typecheck meta pytest conformance ## everything CI runs
+
+demo: setup ## the quickstart (floe sla demo): a local lake, contracts, a monitor, a webhook
+	$(VENV)/floe sla demo
 
 build: setup ## build the six wheels into dist/
 	$(UV) build --all-packages --out-dir dist

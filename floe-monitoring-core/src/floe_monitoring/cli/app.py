@@ -7,6 +7,7 @@ import click
 from floe_monitoring.cli.commands.channels import channels
 from floe_monitoring.cli.commands.check import check
 from floe_monitoring.cli.commands.config_cmd import config
+from floe_monitoring.cli.commands.demo import demo
 from floe_monitoring.cli.commands.inspect import history, status
 from floe_monitoring.cli.commands.manage import db, deliveries, incidents, silence
 from floe_monitoring.cli.commands.monitor import monitor
@@ -48,5 +49,6 @@ for _command in (
     silence,
     db,
     config,
+    demo,
 ):
     sla.add_command(_command)
