@@ -11,6 +11,7 @@ from floe_monitoring.cli.commands.demo import demo
 from floe_monitoring.cli.commands.inspect import history, status
 from floe_monitoring.cli.commands.manage import db, deliveries, incidents, silence
 from floe_monitoring.cli.commands.monitor import monitor
+from floe_monitoring.cli.commands.report import report
 from floe_monitoring.cli.context import CliContext, configure_logging
 
 __all__ = ["floe", "sla"]
@@ -42,6 +43,7 @@ for _command in (
     check,
     monitor,
     status,
+    report,
     history,
     incidents,
     channels,

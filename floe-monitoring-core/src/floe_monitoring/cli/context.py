@@ -33,10 +33,8 @@ class CliContext:
 
     config_path: str | None = None
     debug: bool = False
-    console: Console = field(default_factory=lambda: Console(highlight=False, soft_wrap=True))
-    errors: Console = field(
-        default_factory=lambda: Console(stderr=True, highlight=False, soft_wrap=True)
-    )
+    console: Console = field(default_factory=lambda: _console(stderr=False))
+    errors: Console = field(default_factory=lambda: _console(stderr=True))
     _config: MonitorConfig | None = None
 
     def config(self) -> MonitorConfig:
@@ -44,6 +42,13 @@ class CliContext:
         if self._config is None:
             self._config = load_config(self.config_path)
         return self._config
+
+
+def _console(*, stderr: bool) -> Console:
+    # Piped output (CI logs, files) gets wide tables instead of 80 folded columns.
+    probe = Console(stderr=stderr)
+    width = None if probe.is_terminal else 160
+    return Console(stderr=stderr, highlight=False, soft_wrap=True, width=width)
 
 
 pass_cli = click.make_pass_decorator(CliContext, ensure=True)

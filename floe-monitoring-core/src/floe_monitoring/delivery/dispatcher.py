@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
@@ -33,6 +33,9 @@ from floe_monitoring.errors import (
 from floe_monitoring.sdk.event import now_utc
 from floe_monitoring.sdk.plugin import AlertChannelPlugin, DeliveryReceipt
 from floe_monitoring.store.outbox import OutboxRepository, OutboxRow
+
+if TYPE_CHECKING:
+    from floe_monitoring.telemetry import Telemetry
 
 __all__ = ["DeliveryOutcome", "Dispatcher"]
 
@@ -80,6 +83,7 @@ class Dispatcher:
         hooks: pluggy manager whose `floe_delivery_outcome` observers are told.
         on_outcome: Callback for every attempt's outcome (metrics).
         poll_interval: Seconds between claims when nothing wakes the dispatcher.
+        telemetry: Opens a span per delivery attempt (a child of the check's trace).
     """
 
     def __init__(
@@ -94,6 +98,7 @@ class Dispatcher:
         hooks: pluggy.PluginManager | None = None,
         on_outcome: Callable[[DeliveryOutcome], None] | None = None,
         poll_interval: float = 1.0,
+        telemetry: Telemetry | None = None,
     ) -> None:
         self._outbox = outbox
         self._lanes = {name: _ChannelLane(ch, concurrency) for name, ch in channels.items()}
@@ -102,6 +107,7 @@ class Dispatcher:
         self.owner = owner or f"dispatcher-{uuid.uuid4().hex[:12]}"
         self._hooks = hooks
         self._on_outcome = on_outcome
+        self._telemetry = telemetry
         self._poll_interval = poll_interval
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -231,7 +237,16 @@ class Dispatcher:
             async with lane.slots:
                 if lane.bucket is not None:
                     await lane.bucket.acquire()
-                receipt = await self._attempt(lane.channel, row)
+                if self._telemetry is None:
+                    receipt = await self._attempt(lane.channel, row)
+                else:
+                    with self._telemetry.delivery_span(
+                        row.channel,
+                        row.events,
+                        delivery_id=row.delivery_id,
+                        attempt=row.attempts + 1,
+                    ):
+                        receipt = await self._attempt(lane.channel, row)
             await self._succeed(row, receipt, time.monotonic() - began)
         except DeliveryError as error:
             await self._fail(lane.channel, row, error, time.monotonic() - began)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from floe_monitoring.contracts.model import Contract
 from floe_monitoring.contracts.overrides import ContractOverrides
 from floe_monitoring.incidents import Notification
@@ -15,7 +17,7 @@ def build_event(
     contract: Contract | None,
     overrides: ContractOverrides | None = None,
     *,
-    trace_id: str | None = None,
+    trace: Mapping[str, str] | None = None,
 ) -> ContractViolationEvent:
     """The event that announces `notification`, with the contract's identity added."""
     fields = notification.event_fields()
@@ -26,8 +28,8 @@ def build_event(
         metadata["unit"] = result.unit
     if result.table:
         metadata["table"] = result.table
-    if trace_id:
-        metadata["trace_id"] = trace_id
+    # trace_id and traceparent: the delivery span joins the check's trace.
+    metadata.update(trace or {})
     consumers: tuple[str, ...] = ()
     if contract is not None:
         metadata["tags"] = list(contract.tags)

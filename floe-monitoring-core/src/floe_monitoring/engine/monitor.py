@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import glob
 import logging
+import time
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
@@ -45,6 +46,7 @@ from floe_monitoring.sdk.plugin import AlertChannelPlugin, HealthState, HealthSt
 from floe_monitoring.store.cycle import CycleWrite
 from floe_monitoring.store.outbox import OutboxStatus
 from floe_monitoring.store.state_store import StateStore
+from floe_monitoring.telemetry import Telemetry
 
 __all__ = ["ContractMonitor"]
 
@@ -62,6 +64,7 @@ class ContractMonitor:
         channels: Ready channel instances by name, instead of building `config.channels`.
         table_source: Where tables are read (PyIceberg catalogs from the config by default).
         owner: This process's name in leases (unique per replica).
+        telemetry: Metrics, spans and lineage (the OpenTelemetry API's no-op by default).
     """
 
     def __init__(
@@ -73,8 +76,10 @@ class ContractMonitor:
         channels: Mapping[str, Channel] | None = None,
         table_source: TableSource | None = None,
         owner: str | None = None,
+        telemetry: Telemetry | None = None,
     ) -> None:
         self.config = config
+        self.telemetry = telemetry or Telemetry()
         self.clock: MonitorClock = clock or SystemClock()
         self.registry = registry or ChannelRegistry()
         self.owner = owner or f"monitor-{uuid.uuid4().hex[:12]}"
@@ -185,13 +190,15 @@ class ContractMonitor:
             clock=self.clock,
             owner=self.owner,
             hooks=self.registry.plugin_manager,
-            on_outcome=self.outcomes.append,
+            on_outcome=self._on_outcome,
+            telemetry=self.telemetry,
         )
         for name, status in self.channel_health.items():
             self.dispatcher.set_health(name, status.healthy)
         await self.reload_contracts()
         self._started = True
         await self.dispatcher.start()
+        await self.status()  # the outbox gauges have values from the first scrape on
         self._tasks = [
             asyncio.create_task(self._flush_loop(), name="floe-results"),
             asyncio.create_task(self._health_loop(), name="floe-channel-health"),
@@ -222,6 +229,7 @@ class ContractMonitor:
                 _log.warning("channel %s did not shut down cleanly: %s", name, type(exc).__name__)
         if self._owned_source is not None:
             await self._owned_source.aclose()
+        await self.telemetry.aclose()
         await self.store.close()
         self._started = False
 
@@ -275,14 +283,15 @@ class ContractMonitor:
         ]
         limit = asyncio.Semaphore(self.config.monitoring.max_concurrent_checks)
 
-        async def one(check: BaseCheck) -> CheckResult:
+        async def one(check: BaseCheck) -> tuple[CheckResult, str | None]:
             async with limit:
                 return await self._execute(check)
 
-        results = await asyncio.gather(*(one(c) for c in wanted))
+        runs = await asyncio.gather(*(one(c) for c in wanted))
+        results = [result for result, _ in runs]
         if not record:
-            return list(results)
-        await self._process([(r, None, None) for r in results])
+            return results
+        await self._process([(result, None, traceparent) for result, traceparent in runs])
         if deliver and self.dispatcher is not None:
             try:
                 await self.dispatcher.drain()
@@ -290,7 +299,7 @@ class ContractMonitor:
                 if not _unreachable(exc):
                     raise
                 _log.warning("notifications wait for the state database to come back")
-        return list(results)
+        return results
 
     def _matches(self, contract_id: str, selectors: Sequence[str]) -> bool:
         contract = self.contracts.get(contract_id)
@@ -383,6 +392,7 @@ class ContractMonitor:
             self.scheduler.remove(key)
         self.contracts.pop(contract_id)
         self._file_contracts.discard(contract_id)
+        self.telemetry.forget_contract(contract_id)
         try:
             await self.store.retire_contract(contract_id, now=self.clock.now())
         except Exception as exc:
@@ -434,50 +444,61 @@ class ContractMonitor:
         check = self._checks.get(key)
         if check is None:
             return
-        result = await self._execute(check)
+        result, traceparent = await self._execute(check)
         if self.shared:
             # Commit before the schedule moves on: the replica that claims the next slot
             # must see this result's incident state.
-            await self._process([(result, due_at, None)])
+            await self._process([(result, due_at, traceparent)])
         else:
-            await self._queue.put((result, due_at, None))
+            await self._queue.put((result, due_at, traceparent))
 
-    async def _execute(self, check: BaseCheck) -> CheckResult:
+    async def _execute(self, check: BaseCheck) -> tuple[CheckResult, str | None]:
+        """Run one check under its timeout and a span; returns the result and its traceparent."""
         contract = self.contracts[check.contract_id]
         assert self._source is not None
-        timeout = self._contract_of(contract.id)[1]
-        seconds = (timeout.timeout_seconds if timeout and timeout.timeout_seconds else None) or (
-            self.config.monitoring.check_timeout.total_seconds()
-        )
+        overrides = self._contract_of(contract.id)[1]
+        seconds = (
+            overrides.timeout_seconds if overrides and overrides.timeout_seconds else None
+        ) or (self.config.monitoring.check_timeout.total_seconds())
         started = self.clock.now()
-        try:
-            async with asyncio.timeout(seconds):
-                result = await check.run(contract, self._source, self.clock)
-        except TimeoutError:
-            result = CheckResult(
-                contract_id=contract.id,
-                contract_name=contract.name,
-                contract_version=contract.version,
-                check_type=check.check_type,
-                element=check.element,
-                status=CheckStatus.FAIL,
-                severity=Severity.ERROR,
-                message=f"the check did not finish within {seconds:g}s",
-                reason="timeout",
-                started_at=started,
-                duration_seconds=seconds,
-            )
+        with self.telemetry.check_span(contract, check.check_type, check.element) as span:
+            try:
+                async with asyncio.timeout(seconds):
+                    result = await check.run(contract, self._source, self.clock)
+            except TimeoutError:
+                result = CheckResult(
+                    contract_id=contract.id,
+                    contract_name=contract.name,
+                    contract_version=contract.version,
+                    check_type=check.check_type,
+                    element=check.element,
+                    status=CheckStatus.FAIL,
+                    severity=Severity.ERROR,
+                    message=f"the check did not finish within {seconds:g}s",
+                    reason="timeout",
+                    started_at=started,
+                    duration_seconds=seconds,
+                )
+            span.set_result(result)
+        self.telemetry.record_result(result)
         if isinstance(check, SchemaDriftCheck) and result.observed_schema is not None:
             # The next run compares with this one: "changed since last run".
             self._observed[check.key] = result.observed_schema
             if self._checks.get(check.key) is check:
                 self._checks[check.key] = check.with_previous(result.observed_schema)
-        return result
+        return result, span.traceparent
 
     def _on_lag(self, key: str, seconds: float) -> None:
+        self.telemetry.record_lag(seconds)
         self.lags.append(seconds)
         if len(self.lags) > 10_000:
             del self.lags[:5_000]
+
+    def _on_outcome(self, outcome: DeliveryOutcome) -> None:
+        self.telemetry.record_delivery(outcome)
+        self.outcomes.append(outcome)
+        if len(self.outcomes) > 10_000:
+            del self.outcomes[:5_000]
 
     def _on_overrun(self, key: str, slot: datetime) -> None:
         _log.warning("check %s still running at its next slot %s: skipped", key, slot.isoformat())
@@ -512,6 +533,7 @@ class ContractMonitor:
                 await self._refresh_from_replicas(batch)
             processed = self.processor.process(batch, now=self.clock.now())
             await self._commit(processed.cycle)
+        self.telemetry.emit_cycle([r for r, _, _ in batch], processed.events, self.contracts.get)
         if self.dispatcher is not None and processed.cycle.outbox:
             self.dispatcher.wake()
 
@@ -627,9 +649,14 @@ class ContractMonitor:
 
     async def _health_loop(self) -> None:
         interval = self.config.monitoring.channel_health_interval.total_seconds()
+        probed = time.monotonic()
         while True:
-            await asyncio.sleep(interval)
-            await self.check_channels()
+            # Outbox gauges every 15 s at most; channel probes on their own interval.
+            await asyncio.sleep(min(interval, 15.0))
+            await self.status()
+            if time.monotonic() - probed >= interval:
+                await self.check_channels()
+                probed = time.monotonic()
 
     async def check_channels(self) -> dict[str, HealthStatus]:
         """Probe every channel now; unhealthy channels' notifications wait."""
@@ -667,6 +694,8 @@ class ContractMonitor:
         try:
             depth, oldest = await self.store.outbox.depth()
             dead = await self.store.outbox.count(OutboxStatus.DEAD)
+            age = (self.clock.now() - oldest).total_seconds() if oldest else 0.0
+            self.telemetry.observe_outbox(depth, age, dead)
             open_incidents = await self.store.incidents(status="firing")
             store_ok = True
         except Exception:

@@ -28,6 +28,7 @@ from floe_monitoring.sdk.event import ContractViolationEvent
 from floe_monitoring.sdk.plugin import ChannelCapability
 from floe_monitoring.store.cycle import CycleWrite, StoredResult
 from floe_monitoring.store.outbox import OutboxEntry
+from floe_monitoring.telemetry import trace_metadata_from
 
 __all__ = ["Processed", "ResultProcessor"]
 
@@ -130,7 +131,9 @@ class ResultProcessor:
         """Track incidents for `results`, route the notifications, return the writes."""
         cycle = CycleWrite()
         events: list[ContractViolationEvent] = []
-        for result, due_at, trace_id in results:
+        for result, due_at, traceparent in results:
+            trace = trace_metadata_from(traceparent)
+            trace_id = trace.get("trace_id")
             contract, overrides = self._contract(result.contract_id)
             name = contract.name if contract else result.contract_name
             maintenance = self.router.in_maintenance(
@@ -161,7 +164,7 @@ class ResultProcessor:
             )
             for note in notes:
                 self._track_incident(note, cycle)
-                event = build_event(note, contract, overrides, trace_id=trace_id)
+                event = build_event(note, contract, overrides, trace=trace)
                 if self._hooks is not None:
                     event = enrich_event(self._hooks, event)
                 events.append(event)

@@ -20,10 +20,28 @@ from collections.abc import Callable
 from floe_monitoring.config.model import MonitorConfig
 from floe_monitoring.engine import ContractMonitor
 from floe_monitoring.service.http import HTTPResponse, ProbeServer
+from floe_monitoring.telemetry import LineageConfig, Telemetry
 
-__all__ = ["MonitorService"]
+__all__ = ["MonitorService", "service_telemetry"]
 
 _log = logging.getLogger("floe_monitoring.service")
+
+
+def service_telemetry(config: MonitorConfig) -> Telemetry:
+    """The service's telemetry, as the environment and the config ask for.
+
+    OTLP when `OTEL_EXPORTER_OTLP_ENDPOINT` is set, Prometheus when `service.prometheus`
+    is on, OpenLineage when `OPENLINEAGE_*` is set. Without the `telemetry` extra
+    installed the OpenTelemetry API stays a no-op.
+    """
+    lineage = LineageConfig.from_env()
+    if lineage is not None:
+        lineage = lineage.with_catalogs(config.table_source_config())
+    try:
+        return Telemetry.from_env(prometheus=config.service.prometheus, lineage=lineage)
+    except ImportError as exc:  # the SDK extra is optional
+        _log.warning("telemetry disabled: %s (install floe-monitoring-core[telemetry])", exc.name)
+        return Telemetry()
 
 
 class MonitorService:
@@ -50,8 +68,8 @@ class MonitorService:
         monitor: ContractMonitor | None = None,
     ) -> None:
         self.config = config
-        self.monitor = monitor or ContractMonitor(config)
-        self._metrics = metrics
+        self.monitor = monitor or ContractMonitor(config, telemetry=service_telemetry(config))
+        self._metrics = metrics if metrics is not None else self.monitor.telemetry.render_prometheus
         self._on_ready = on_ready
         self._reload_interval = reload_interval
         self.server = ProbeServer(

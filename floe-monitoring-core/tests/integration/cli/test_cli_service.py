@@ -7,8 +7,11 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
+
+from prometheus_client.parser import text_string_to_metric_families
 
 from .conftest import SECRET, Project
 
@@ -68,3 +71,51 @@ def test_the_service_serves_probes_and_stops_gracefully_on_sigterm(project: Proj
         errors = process.stderr.read()
     assert "Traceback" not in errors
     assert "stopping: draining in-flight work" in errors
+
+
+def test_the_running_service_exports_prometheus_metrics(stale_project: Project) -> None:
+    config = (
+        stale_project.config.read_text()
+        + "service:\n  prometheus: true\nmonitoring:\n  intervals:\n    freshness: 1s\n"
+    )
+    stale_project.config.write_text(config)
+    command = [
+        str(Path(sys.executable).parent / "floe"),
+        "sla",
+        "monitor",
+        "--port",
+        "0",
+        "--reload-interval",
+        "0",
+    ]
+    env = {**os.environ, "HOOK_SECRET": SECRET}
+    with subprocess.Popen(
+        command,
+        cwd=stale_project.root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    ) as process:
+        try:
+            assert process.stdout is not None
+            base = process.stdout.readline().split(": ", 1)[1].strip().removesuffix("/readyz")
+            text = ""
+            for _ in range(100):  # the first freshness runs land within a few seconds
+                with urllib.request.urlopen(f"{base}/metrics", timeout=10) as response:  # noqa: S310
+                    text = response.read().decode()
+                if "floe_contract_violations_total{" in text:
+                    break
+                time.sleep(0.2)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=60)
+    families = {f.name for f in text_string_to_metric_families(text)}
+    # prometheus_client strips _total from counter family names.
+    assert {
+        "floe_contract_violations",
+        "floe_check_executions",
+        "floe_check_duration_seconds",
+    } <= families
+    assert 'floe_contract_name="orders"' in text
+    assert "floe_outbox_depth" in families
