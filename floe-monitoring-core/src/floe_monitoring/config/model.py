@@ -124,6 +124,13 @@ class MonitoringConfig(BaseModel):
         "local: one process schedules everything; auto: shared on PostgreSQL.",
     )
     schedule_poll_interval: Duration = timedelta(seconds=1)
+    retention: Duration = Field(
+        default=timedelta(days=90), description="Raw results kept this long."
+    )
+    default_slo_target: float = Field(
+        default=0.99, gt=0, lt=1, description="SLO target when a contract states no availability."
+    )
+    burn_evaluation_interval: Duration = timedelta(minutes=5)
     schedule_lease_margin: Duration = Field(
         default=timedelta(seconds=30),
         description="A claimed check stays leased for check_timeout plus this; a crashed "

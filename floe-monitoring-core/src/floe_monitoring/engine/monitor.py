@@ -30,10 +30,17 @@ from floe_monitoring.checks.plan import checks_for_contract
 from floe_monitoring.checks.runner import BaseCheck
 from floe_monitoring.checks.schema_drift import SchemaDriftCheck
 from floe_monitoring.config.model import MonitorConfig
-from floe_monitoring.contracts.loader import load_contracts
+from floe_monitoring.contracts.loader import contract_from_dict, load_contracts
 from floe_monitoring.contracts.model import Contract
 from floe_monitoring.contracts.overrides import ContractOverrides, ContractsConfig
 from floe_monitoring.delivery.dispatcher import DeliveryOutcome, Dispatcher
+from floe_monitoring.engine.jobs import (
+    BURN_CHECK_TYPES,
+    Job,
+    JobRunner,
+    evaluate_burn,
+    run_retention,
+)
 from floe_monitoring.engine.processor import ResultProcessor
 from floe_monitoring.engine.shared_scheduler import SharedScheduler
 from floe_monitoring.engine.status import ChannelState, MonitorStatus, ReloadReport
@@ -132,6 +139,14 @@ class ContractMonitor:
                 on_overrun=self._on_overrun,
             )
         self.lags: list[float] = []
+        self.jobs = JobRunner(
+            self.store,
+            [
+                Job("floe-retention", timedelta(hours=1), self._retention),
+                Job("floe-budget-burn", config.monitoring.burn_evaluation_interval, self._burn),
+            ],
+            self.clock,
+        )
         self.outcomes: list[DeliveryOutcome] = []
 
     def __repr__(self) -> str:
@@ -214,6 +229,7 @@ class ContractMonitor:
             return
         grace = grace if grace is not None else self.config.service.shutdown_grace.total_seconds()
         self._stop.set()
+        await self.jobs.stop()
         if self.scheduler.started:
             await self.scheduler.stop(grace)
         await self._drain_queue()
@@ -238,6 +254,7 @@ class ContractMonitor:
         if not self._started:
             await self.start()
         self.scheduler.start()
+        self.jobs.start()
         waiter = stop or self._stop
         if stop is not None:
             await asyncio.wait(
@@ -316,6 +333,8 @@ class ContractMonitor:
         files = sorted(
             {f for p in self.config.contract_paths() for f in glob.glob(str(p), recursive=True)}
         )
+        if not files and not self.contracts:
+            return await self._restore_contracts()
         loaded = (
             load_contracts([Path(f) for f in files], config=self._contracts_config)
             if files
@@ -343,6 +362,70 @@ class ContractMonitor:
             report.removed.append(contract_id)
         self.contract_errors = errors
         return report
+
+    async def _restore_contracts(self) -> ReloadReport:
+        """Cold start without contract files: re-register what the store remembers."""
+        report = ReloadReport()
+        errors: list[str] = []
+        try:
+            rows = await self.store.contracts()
+        except Exception as exc:
+            _log.error(
+                "no contract files and the store cannot list contracts: %s", type(exc).__name__
+            )
+            return report
+        for row in rows:
+            try:
+                contract = contract_from_dict(
+                    row["document"],
+                    source=row["source"] or "<store>",
+                    config=self._contracts_config,
+                )
+            except FloeError as error:
+                errors.append(str(error))
+                continue
+            await self.register_contract(contract)
+            report.added.append(contract.id)
+        if rows:
+            _log.warning(
+                "no contract files found: %d contract(s) restored from the state store",
+                len(report.added),
+            )
+        report.errors = tuple(errors)
+        self.contract_errors = errors
+        return report
+
+    async def _retention(self, now: datetime) -> None:
+        pruned = await run_retention(self.store, self.config.monitoring.retention, now)
+        if pruned:
+            _log.info(
+                "retention: %d raw results older than %s pruned",
+                pruned,
+                self.config.monitoring.retention,
+            )
+
+    async def _burn(self, now: datetime) -> None:
+        assert self.processor is not None
+        checks = []
+        for key, check in self._checks.items():
+            if check.check_type.value not in BURN_CHECK_TYPES:
+                continue
+            contract = self.contracts.get(check.contract_id)
+            if contract is None:
+                continue
+            stated = [s.percent for s in contract.sla_properties("availability") if s.percent]
+            target = stated[0] if stated else self.config.monitoring.default_slo_target
+            checks.append((contract, key, check.check_type.value, check.element, target))
+        events = await evaluate_burn(self.store, checks, now=now)
+        if not events:
+            return
+        async with self._process_lock:
+            if self.shared:
+                await self._refresh_from_replicas([])
+            cycle = self.processor.route_events(events, now=now)
+            await self._commit(cycle)
+        if self.dispatcher is not None and cycle.outbox:
+            self.dispatcher.wake()
 
     async def register_contract(self, contract: Contract, *, _from_file: bool = False) -> str:
         """Add or replace a contract while running; returns added, changed or unchanged."""

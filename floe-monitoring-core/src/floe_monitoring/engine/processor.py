@@ -217,6 +217,14 @@ class ResultProcessor:
             self._incidents[incident_id] = row
         cycle.incidents.append(dict(row))
 
+    def route_events(self, events: list[ContractViolationEvent], *, now: datetime) -> CycleWrite:
+        """Route events that did not come from a check result (budget burns)."""
+        cycle = CycleWrite()
+        if self._hooks is not None:
+            events = [enrich_event(self._hooks, e) for e in events]
+        self._route(events, cycle, now)
+        return cycle
+
     def _route(
         self, events: list[ContractViolationEvent], cycle: CycleWrite, now: datetime
     ) -> None:
