@@ -26,30 +26,31 @@ def _get(url: str, method: str = "GET") -> tuple[int, dict[str, object]]:
         return error.code, json.loads(error.read())
 
 
-def test_the_service_serves_probes_and_stops_gracefully_on_sigterm(project: Project) -> None:
-    command = [
-        str(Path(sys.executable).parent / "floe"),
-        "sla",
-        "monitor",
-        "--port",
-        "0",
-        "--reload-interval",
-        "0",
-    ]
-    env = {**os.environ, "HOOK_SECRET": SECRET}
-    with subprocess.Popen(
+def _start_service(project: Project) -> subprocess.Popen[str]:
+    """`floe sla monitor` on a free port, in the project folder (the caller waits for it)."""
+    floe = str(Path(sys.executable).parent / "floe")
+    command = [floe, "sla", "monitor", "--port", "0", "--reload-interval", "0"]
+    return subprocess.Popen(
         command,
         cwd=project.root,
-        env=env,
+        env={**os.environ, "HOOK_SECRET": SECRET},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-    ) as process:
+    )
+
+
+def _base_url(process: subprocess.Popen[str]) -> str:
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    assert line.startswith("floe monitor ready: http://127.0.0.1:"), line
+    return line.split(": ", 1)[1].strip().removesuffix("/readyz")
+
+
+def test_the_service_serves_probes_and_stops_gracefully_on_sigterm(project: Project) -> None:
+    with _start_service(project) as process:
         try:
-            assert process.stdout is not None
-            line = process.stdout.readline()
-            assert line.startswith("floe monitor ready: http://127.0.0.1:"), line
-            base = line.split(": ", 1)[1].strip().removesuffix("/readyz")
+            base = _base_url(process)
             assert _get(f"{base}/healthz")[0] == 200
             status, ready = _get(f"{base}/readyz")
             assert status == 200
@@ -79,27 +80,9 @@ def test_the_running_service_exports_prometheus_metrics(stale_project: Project) 
         + "service:\n  prometheus: true\nmonitoring:\n  intervals:\n    freshness: 1s\n"
     )
     stale_project.config.write_text(config)
-    command = [
-        str(Path(sys.executable).parent / "floe"),
-        "sla",
-        "monitor",
-        "--port",
-        "0",
-        "--reload-interval",
-        "0",
-    ]
-    env = {**os.environ, "HOOK_SECRET": SECRET}
-    with subprocess.Popen(
-        command,
-        cwd=stale_project.root,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    ) as process:
+    with _start_service(stale_project) as process:
         try:
-            assert process.stdout is not None
-            base = process.stdout.readline().split(": ", 1)[1].strip().removesuffix("/readyz")
+            base = _base_url(process)
             text = ""
             for _ in range(100):  # the first freshness runs land within a few seconds
                 with urllib.request.urlopen(f"{base}/metrics", timeout=10) as response:  # noqa: S310
