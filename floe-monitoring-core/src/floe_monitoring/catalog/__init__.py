@@ -6,6 +6,11 @@ explicitly; it needs the ``iceberg`` extra).
 """
 
 from floe_monitoring.catalog.config import CatalogConfig, TableSourceConfig
+from floe_monitoring.catalog.discovery import (
+    DiscoveryResult,
+    discover_tables,
+    list_catalog_tables,
+)
 from floe_monitoring.catalog.ref import TableRef
 from floe_monitoring.catalog.source import (
     CatalogLike,
@@ -18,8 +23,11 @@ __all__ = [
     "CatalogConfig",
     "CatalogLike",
     "CatalogStats",
+    "DiscoveryResult",
     "IcebergTableSource",
     "TableRef",
     "TableSource",
     "TableSourceConfig",
+    "discover_tables",
+    "list_catalog_tables",
 ]

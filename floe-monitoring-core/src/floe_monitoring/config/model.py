@@ -131,6 +131,11 @@ class MonitoringConfig(BaseModel):
         default=0.99, gt=0, lt=1, description="SLO target when a contract states no availability."
     )
     burn_evaluation_interval: Duration = timedelta(minutes=5)
+    discover_tables: bool = Field(
+        default=False,
+        description="When a contract's table is not where its mapping says, list the catalog's "
+        "namespaces and tables and use the one table with the same name.",
+    )
     schedule_lease_margin: Duration = Field(
         default=timedelta(seconds=30),
         description="A claimed check stays leased for check_timeout plus this; a crashed "

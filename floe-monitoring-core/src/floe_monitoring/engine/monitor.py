@@ -395,6 +395,43 @@ class ContractMonitor:
         self.contract_errors = errors
         return report
 
+    async def _discover(self, contract: Contract) -> Contract:
+        """Re-map a contract's tables that are not where its mapping says (if configured)."""
+        from floe_monitoring.catalog.discovery import discover_tables
+        from floe_monitoring.catalog.source import IcebergTableSource
+
+        if not isinstance(self._source, IcebergTableSource):
+            return contract
+        server = contract.iceberg_server
+        catalog = (
+            server.catalog if server and server.catalog else None
+        ) or self._contracts_config.default_catalog
+        found = await discover_tables(contract, self._source, catalog=catalog)
+        if found.error:
+            _log.warning("table discovery for %s skipped: %s", contract.id, found.error)
+            return contract
+        for name, candidates in found.ambiguous.items():
+            _log.warning(
+                "contract %s: %s matches several tables (%s): set it in overrides",
+                contract.id,
+                name,
+                ", ".join(candidates),
+            )
+        if not found.overrides:
+            return contract
+        specific = self._contracts_config.contracts.get(contract.id, ContractOverrides())
+        merged = specific.merged_with(
+            ContractOverrides(tables={**found.overrides, **specific.tables})
+        )
+        contracts = {**self._contracts_config.contracts, contract.id: merged}
+        self._contracts_config = self._contracts_config.model_copy(update={"contracts": contracts})
+        for name, override in found.overrides.items():
+            _log.warning(
+                "contract %s: table of %s discovered at %s", contract.id, name, override.identifier
+            )
+        document = contract.odcs.model_dump(mode="json", by_alias=True, exclude_none=True)
+        return contract_from_dict(document, source=contract.source, config=self._contracts_config)
+
     async def _retention(self, now: datetime) -> None:
         pruned = await run_retention(self.store, self.config.monitoring.retention, now)
         if pruned:
@@ -432,6 +469,8 @@ class ContractMonitor:
         previous = self.contracts.get(contract.id)
         if previous is not None and previous.model_dump() == contract.model_dump():
             return "unchanged"
+        if self.config.monitoring.discover_tables:
+            contract = await self._discover(contract)
         overrides = self._contracts_config.for_contract(contract.id, contract.name)
         checks = checks_for_contract(contract, overrides, previous_observed=self._observed)
         old_keys = {k for k, c in self._checks.items() if c.contract_id == contract.id}

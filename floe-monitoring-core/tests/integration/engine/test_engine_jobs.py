@@ -48,3 +48,21 @@ async def test_retention_prunes_old_raw_results(world: World) -> None:
         assert await monitor.jobs.run_job(retention, world.clock.now())
         kept = await monitor.store.results(limit=None)
     assert [r["started_at"] for r in kept] == [fresh.started_at]
+
+
+async def test_tables_are_discovered_in_the_catalog_when_configured(world: World) -> None:
+    moved = (
+        (world.root / "contracts" / "orders.yaml")
+        .read_text()
+        .replace("namespace: sales", "namespace: legacy")
+    )
+    (world.root / "contracts" / "orders.yaml").write_text(moved)
+    async with ContractMonitor(world.config, clock=world.clock) as monitor:
+        [lost] = await monitor.run_once(check_types=["availability"], record=False)
+    assert lost.status.value == "fail"  # legacy.orders does not exist
+    monitoring = world.config.monitoring.model_copy(update={"discover_tables": True})
+    config = world.config.model_copy(update={"monitoring": monitoring})
+    async with ContractMonitor(config, clock=world.clock) as monitor:
+        [found] = await monitor.run_once(check_types=["availability"], record=False)
+    assert found.status.value == "pass"
+    assert found.table == "default:sales.orders"
