@@ -230,6 +230,8 @@ class Dispatcher:
             )
         finally:
             lane.in_flight -= 1
+            # A free slot: claim the next due row now rather than at the next poll.
+            self._wake.set()
 
     async def _send_and_record(self, lane: _ChannelLane, row: OutboxRow) -> None:
         began = time.monotonic()
