@@ -46,7 +46,7 @@ from floe_monitoring.engine.shared_scheduler import SharedScheduler
 from floe_monitoring.engine.status import ChannelState, MonitorStatus, ReloadReport
 from floe_monitoring.errors import ContractError, FloeError, PluginError
 from floe_monitoring.incidents import IncidentTracker
-from floe_monitoring.routing import AlertRouter
+from floe_monitoring.routing import AlertRouter, Silence
 from floe_monitoring.scheduling import MonitorClock, Scheduler, ScheduleSpec, SystemClock
 from floe_monitoring.sdk.enums import Severity
 from floe_monitoring.sdk.plugin import AlertChannelPlugin, HealthState, HealthStatus
@@ -139,6 +139,7 @@ class ContractMonitor:
                 on_overrun=self._on_overrun,
             )
         self.lags: list[float] = []
+        self._stored_silences: set[str] = set()
         self.jobs = JobRunner(
             self.store,
             [
@@ -198,6 +199,7 @@ class ContractMonitor:
             hooks=self.registry.plugin_manager,
         )
         await self._hydrate()
+        await self.sync_silences()
         self.dispatcher = Dispatcher(
             self.store.outbox,
             self.channels,
@@ -776,6 +778,7 @@ class ContractMonitor:
             # Outbox gauges every 15 s at most; channel probes on their own interval.
             await asyncio.sleep(min(interval, 15.0))
             await self.status()
+            await self.sync_silences()
             if time.monotonic() - probed >= interval:
                 await self.check_channels()
                 probed = time.monotonic()
@@ -807,6 +810,38 @@ class ContractMonitor:
                 *await self.store.incidents(status="acknowledged", limit=100_000),
             ],
         )
+
+    async def sync_silences(self) -> None:
+        """Apply the silences stored with `floe sla silence add|remove` to the router."""
+        if self.processor is None:
+            return
+        router = self.processor.router
+        try:
+            rows = await self.store.silences()
+        except Exception as exc:  # the store may be away; keep the silences we have
+            _log.warning("could not read stored silences: %s", type(exc).__name__)
+            return
+        stored = {}
+        for row in rows:
+            try:
+                stored[row["silence_id"]] = Silence.model_validate(
+                    {
+                        **row["matchers"],
+                        "id": row["silence_id"],
+                        "starts_at": row["starts_at"],
+                        "ends_at": row["ends_at"],
+                        "created_by": row["created_by"] or "floe-cli",
+                        "comment": row["comment"] or "",
+                    }
+                )
+            except ValueError:
+                _log.warning("stored silence %s is unreadable: ignored", row["silence_id"])
+        for silence in router.silences:
+            if silence.id in self._stored_silences and silence.id not in stored:
+                router.remove_silence(silence.id)
+        for silence in stored.values():
+            router.add_silence(silence)
+        self._stored_silences = set(stored)
 
     async def status(self) -> MonitorStatus:
         """Contracts, checks, open incidents, outbox depth, channel health, degradation."""

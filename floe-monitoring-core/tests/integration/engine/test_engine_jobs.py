@@ -66,3 +66,29 @@ async def test_tables_are_discovered_in_the_catalog_when_configured(world: World
         [found] = await monitor.run_once(check_types=["availability"], record=False)
     assert found.status.value == "pass"
     assert found.table == "default:sales.orders"
+
+
+async def test_silences_stored_by_the_cli_reach_the_running_monitor(world: World) -> None:
+    from floe_monitoring.cli.commands.manage import silence_row
+    from floe_monitoring.routing import Silence
+
+    await world.clock.advance(timedelta(hours=2).total_seconds())
+    async with ContractMonitor(world.config, clock=world.clock) as monitor:
+        silence = Silence(
+            id="s-1",
+            contracts=("orders",),
+            starts_at=world.clock.now() - timedelta(minutes=1),
+            ends_at=world.clock.now() + timedelta(hours=1),
+            created_by="test",
+            comment="backfill",
+        )
+        await monitor.store.add_silence(silence_row(silence))
+        await monitor.sync_silences()
+        await monitor.run_once(check_types=["freshness"])
+        assert world.received() == []
+        reasons = {s["reason"] for s in await monitor.store.suppressions()}
+        assert reasons == {"silenced"}
+        await monitor.store.remove_silence("s-1")
+        await monitor.sync_silences()
+        assert monitor.processor is not None
+        assert monitor.processor.router.silences == ()
