@@ -180,12 +180,13 @@ async def test_three_replicas_run_each_slot_once_and_take_over_a_killed_one(
 
     expected = {str(e.event_id) for row in rows for e in row.events}
     # (A healthy table may miss its 2 s availability deadline on a loaded 2-core machine;
-    # that is a true observation, so only the broken contracts' incidents are pinned.)
+    # that is a true observation, so only the broken contracts' incidents are pinned. A
+    # budget-burn page may join them, from whichever replica won the job's lock.)
     kinds = sorted(
         (e.contract_name, e.metadata["notification"], e.severity.value)
         for row in rows
         for e in row.events
-        if e.contract_name.startswith("gone")
+        if e.contract_name.startswith("gone") and e.metadata.get("notification") != "budget_burn"
     )
     # One incident per broken contract: fired once, escalated once (more than 3 failures).
     assert kinds == sorted(
