@@ -18,7 +18,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 VENV := .venv/bin
 PYTEST_ARGS ?=
 
-.PHONY: help setup sync lint fmt typecheck meta pytest conformance test build clean demo
+.PHONY: help setup sync lint fmt typecheck meta pytest conformance test build clean demo bench soak
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -62,6 +62,17 @@ test: lint typecheck meta pytest conformance ## everything CI runs
 
 demo: setup ## the quickstart (floe sla demo): a local lake, contracts, a monitor, a webhook
 	$(VENV)/floe sla demo
+
+bench: setup ## run every benchmark scenario (figures into benchmarks/results/)
+	@for scenario in benchmarks/b[0-9][0-9]_*.py; do \
+		$(VENV)/python $$scenario $(BENCH_ARGS) || exit 1; \
+	done
+
+soak: setup ## the longer fault run
+	@mkdir -p reports && rm -f reports/reliability-soak.jsonl
+	FLOE_SOAK=1 FLOE_RELIABILITY_REPORT=reports/reliability-soak.jsonl \
+		$(VENV)/pytest $(PYTEST_ARGS) -q floe-monitoring-core/tests/reliability
+	@echo "figures: reports/reliability-soak.jsonl"
 
 build: setup ## build the six wheels into dist/
 	$(UV) build --all-packages --out-dir dist

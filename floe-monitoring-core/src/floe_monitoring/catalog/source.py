@@ -109,6 +109,10 @@ class IcebergTableSource:
         self._semaphores: dict[str, asyncio.Semaphore] = {}
         self._stats = {c.name: CatalogStats() for c in config.catalogs}
         self._stats_lock = threading.Lock()
+        # Loads in progress (queued or running), by (catalog, identifier): a check that
+        # needs a table another check is loading waits for that load instead of repeating
+        # it. The checks of one table fall due together, and loading is most of a check.
+        self._loading: dict[tuple[str, str], asyncio.Future[Table]] = {}
 
     async def __aenter__(self) -> IcebergTableSource:
         return self
@@ -147,7 +151,7 @@ class IcebergTableSource:
     async def with_table(
         self, ref: TableRef, fn: Callable[[Table], T], *, call_timeout: float | None = None
     ) -> T:
-        """Load ``ref`` and run ``fn(table)`` in one worker-thread call.
+        """Load ``ref`` (or join a load of it in progress), then run ``fn(table)`` in a worker.
 
         Raises:
             TableNotFoundError: The table or namespace does not exist.
@@ -156,10 +160,9 @@ class IcebergTableSource:
             CatalogNotConfiguredError: ``ref.catalog`` is not configured.
 
         """
-        catalog = await self.catalog(ref.catalog)
+        table = await self._shared_load(ref, call_timeout)
 
         def job() -> T:
-            table = self._load_table(catalog, ref)
             try:
                 return fn(table)
             except OSError as exc:  # the warehouse storage cannot be read
@@ -168,6 +171,47 @@ class IcebergTableSource:
                 ) from exc
 
         return await self._run(ref.catalog, job, call_timeout, table=ref.identifier)
+
+    async def _shared_load(self, ref: TableRef, call_timeout: float | None) -> Table:
+        """The loaded table: this call's own load, or one already queued or running.
+
+        Only a load in progress is shared, never a finished one: every check sees the
+        table as the catalog has it when the check asks. Each caller keeps its own timeout;
+        one caller giving up does not cancel the load for the others.
+        """
+        key = (ref.catalog, ref.identifier)
+        pending = self._loading.get(key)
+        if pending is None:
+            catalog = await self.catalog(ref.catalog)
+            pending = self._loading.get(key)  # another check may have started it meanwhile
+        if pending is None:
+            pending = asyncio.ensure_future(
+                self._run(
+                    ref.catalog,
+                    lambda: self._load_table(catalog, ref),
+                    call_timeout,
+                    table=ref.identifier,
+                )
+            )
+            self._loading[key] = pending
+
+            def forget(done: asyncio.Future[Table]) -> None:
+                if self._loading.get(key) is done:
+                    del self._loading[key]
+                if not done.cancelled():
+                    done.exception()  # retrieved: a load nobody awaits any more is fine
+
+            pending.add_done_callback(forget)
+            return await asyncio.shield(pending)
+        seconds = call_timeout if call_timeout is not None else self.config.timeout_for(ref.catalog)
+        try:
+            return await asyncio.wait_for(asyncio.shield(pending), seconds)
+        except TimeoutError as exc:
+            raise CatalogTimeoutError(
+                f"catalog '{ref.catalog}' did not answer within {seconds:g} s",
+                catalog=ref.catalog,
+                table=ref.identifier,
+            ) from exc
 
     async def probe(self, ref: TableRef, *, call_timeout: float | None = None) -> float:
         """Load ``ref`` and return the seconds loading took (measured in the worker)."""

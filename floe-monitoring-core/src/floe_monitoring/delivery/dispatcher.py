@@ -32,7 +32,7 @@ from floe_monitoring.errors import (
 )
 from floe_monitoring.sdk.event import now_utc
 from floe_monitoring.sdk.plugin import AlertChannelPlugin, DeliveryReceipt
-from floe_monitoring.store.outbox import OutboxRepository, OutboxRow
+from floe_monitoring.store.outbox import DeliveredMark, OutboxRepository, OutboxRow
 
 if TYPE_CHECKING:
     from floe_monitoring.telemetry import Telemetry
@@ -65,6 +65,8 @@ class _ChannelLane:
         self.channel = channel
         self.slots = asyncio.Semaphore(concurrency)
         self.concurrency = concurrency
+        #: Claim when this many slots are free (or none is busy), not for every free slot.
+        self.claim_batch = max(1, concurrency // 2)
         self.in_flight = 0
         self.bucket = TokenBucket(channel.rate_limit) if channel.rate_limit else None
         self.healthy = True
@@ -113,6 +115,9 @@ class Dispatcher:
         self._tasks: set[asyncio.Task[None]] = set()
         self._stopping = False
         self._loop_task: asyncio.Task[None] | None = None
+        self._orphans_checked = -float("inf")
+        self._marks: list[tuple[DeliveredMark, asyncio.Future[bool]]] = []
+        self._recorder: asyncio.Task[None] | None = None
 
     @property
     def lease(self) -> timedelta:
@@ -161,22 +166,33 @@ class Dispatcher:
 
     async def _run(self) -> None:
         while not self._stopping:
+            # Cleared before claiming, so a wake-up that arrives while we claim (new rows,
+            # or a send that freed a slot) is not lost and we claim again at once.
+            self._wake.clear()
             try:
-                await self.claim_and_send()
+                # Orphaned rows appear only after a configuration change: look for them
+                # once per poll interval, not on every wake-up (each look is a transaction).
+                due = time.monotonic() - self._orphans_checked >= self._poll_interval
+                await self.claim_and_send(orphans=due)
             except Exception as exc:  # the database may be down: keep trying
                 _log.warning("dispatcher could not claim notifications: %s", type(exc).__name__)
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._poll_interval)
 
-    async def claim_and_send(self) -> int:
-        """Claim what each channel has room for and start sending it; returns how many."""
+    async def claim_and_send(self, *, orphans: bool = True) -> int:
+        """Claim what each channel has room for and start sending it; returns how many.
+
+        Args:
+            orphans: Also dead-letter rows of channels that are no longer configured.
+        """
         started = 0
         now = self._clock()
         for name, lane in self._lanes.items():
             room = lane.concurrency - lane.in_flight
             if room <= 0 or not lane.healthy:
                 continue
+            if lane.in_flight and room < lane.claim_batch:
+                continue  # claim in batches: every claim is a transaction of its own
             rows = await self._outbox.claim(
                 owner=self.owner, now=now, lease=self.lease, limit=room, channels=[name]
             )
@@ -188,15 +204,18 @@ class Dispatcher:
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
                 started += 1
+        if not orphans:
+            return started
+        self._orphans_checked = time.monotonic()
         # Rows for channels no longer configured: dead letters, replayable once fixed.
-        orphans = await self._outbox.claim(
+        orphaned = await self._outbox.claim(
             owner=self.owner,
             now=now,
             lease=self.lease,
             limit=50,
             exclude_channels=list(self._lanes),
         )
-        for row in orphans:
+        for row in orphaned:
             message = f"channel '{row.channel}' is not configured"
             await self._finish_dead(
                 row, row.attempts, message, FailureReason.UNSUPPORTED, None, 0.0
@@ -230,7 +249,7 @@ class Dispatcher:
             )
         finally:
             lane.in_flight -= 1
-            # A free slot: claim the next due row now rather than at the next poll.
+            # A slot is free: claim the next due row now, not at the next poll.
             self._wake.set()
 
     async def _send_and_record(self, lane: _ChannelLane, row: OutboxRow) -> None:
@@ -275,16 +294,46 @@ class Dispatcher:
 
     async def _succeed(self, row: OutboxRow, receipt: DeliveryReceipt, seconds: float) -> None:
         attempts = row.attempts + 1
-        kept = await self._outbox.delivered(
-            row.delivery_id,
-            owner=self.owner,
-            now=self._clock(),
-            attempts=attempts,
-            receipt=receipt.model_dump(mode="json"),
+        mark = DeliveredMark(
+            row.delivery_id, self._clock(), attempts, receipt.model_dump(mode="json")
         )
+        kept = await self._record_delivered(mark)
         if not kept:
             _log.warning("delivery %s succeeded after its lease was taken over", row.delivery_id)
         self._report(row, "delivered", attempts, None, None, seconds, receipt=receipt)
+
+    async def _record_delivered(self, mark: DeliveredMark) -> bool:
+        """Record a successful send; sends finishing together share one transaction.
+
+        One transaction per delivered row made the database the limit of delivery
+        throughput (every commit hands the SQLite writer over, every one is a round
+        trip): the marks that arrive while a write is under way are written by the
+        next one, together. Each row is still fenced on its own lease.
+        """
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._marks.append((mark, future))
+        if self._recorder is None or self._recorder.done():
+            self._recorder = asyncio.create_task(self._record_marks(), name="floe-delivered")
+        return await future
+
+    async def _record_marks(self) -> None:
+        while self._marks:
+            await asyncio.sleep(0)  # let the sends finishing in this turn join the batch
+            batch, self._marks = self._marks, []
+            try:
+                kept = await self._outbox.delivered_many(
+                    [mark for mark, _ in batch], owner=self.owner
+                )
+            except BaseException as exc:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                if isinstance(exc, asyncio.CancelledError):
+                    raise
+                continue
+            for (_, future), flag in zip(batch, kept, strict=True):
+                if not future.done():
+                    future.set_result(flag)
 
     async def _fail(
         self, channel: Channel, row: OutboxRow, error: DeliveryError, seconds: float

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import bindparam, insert, update
 
 from floe_monitoring.checks.base import CheckResult
 from floe_monitoring.store.database import Database
@@ -28,6 +28,12 @@ from floe_monitoring.store.schema import (
 from floe_monitoring.store.upsert import upsert
 
 __all__ = ["CycleWrite", "StoredResult", "result_row", "write_cycle"]
+
+_SET_LAST_STATUS = (
+    update(schedules)
+    .where(schedules.c.check_key == bindparam("key"))
+    .values(last_status=bindparam("status"))
+)
 
 
 @dataclass(frozen=True)
@@ -102,10 +108,11 @@ async def write_cycle(database: Database, cycle: CycleWrite) -> None:
                 r = stored.result
                 if r.key not in last or r.started_at >= last[r.key][0]:
                     last[r.key] = (r.started_at, r.status.value)
-            for key, (_, status) in last.items():
-                await connection.execute(
-                    update(schedules).where(schedules.c.check_key == key).values(last_status=status)
-                )
+            # One executemany for the whole batch, not one statement per check.
+            await connection.execute(
+                _SET_LAST_STATUS,
+                [{"key": key, "status": status} for key, (_, status) in last.items()],
+            )
         await upsert(
             connection,
             incident_states,

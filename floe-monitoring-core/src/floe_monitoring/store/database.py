@@ -6,6 +6,7 @@ PostgreSQL (asyncpg) is the production backend. The same code runs on both.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import stat
@@ -69,6 +70,7 @@ class Database:
         else:
             options.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(parsed, **options)
+        self._write_lock: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
         if self.dialect == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
 
@@ -96,9 +98,26 @@ class Database:
 
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[AsyncConnection]:
-        """One transaction: committed when the block ends, rolled back on error."""
-        async with self.engine.begin() as connection:
+        """One transaction: committed when the block ends, rolled back on error.
+
+        On SQLite, transactions of this process take turns on an asyncio lock: SQLite has
+        one writer at a time anyway, and waiting on the lock replaces SQLite's busy
+        handler (which sleeps in steps of up to 100 ms) and the "database is locked"
+        errors of a deferred transaction that cannot upgrade to a writer.
+        """
+        if not self.is_sqlite:
+            async with self.engine.begin() as connection:
+                yield connection
+            return
+        async with self._writer(), self.engine.begin() as connection:
             yield connection
+
+    def _writer(self) -> asyncio.Lock:
+        # One lock per event loop: a Database may outlive the loop it was first used on.
+        loop = asyncio.get_running_loop()
+        if self._write_lock is None or self._write_lock[0] is not loop:
+            self._write_lock = (loop, asyncio.Lock())
+        return self._write_lock[1]
 
     @asynccontextmanager
     async def connect(self) -> AsyncIterator[AsyncConnection]:

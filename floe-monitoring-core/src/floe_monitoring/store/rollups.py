@@ -43,13 +43,14 @@ a rebuild uses the intervals configured at rebuild time.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import bindparam, delete, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -213,19 +214,33 @@ class RollupTotals:
 
     def merge(self, other: RollupTotals) -> None:
         """Add another bucket's totals to these."""
-        for name in _ADDITIVE:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+        # Spelled out (the fields of `_ADDITIVE`): reports merge thousands of buckets.
+        self.pass_count += other.pass_count
+        self.warn_count += other.warn_count
+        self.fail_count += other.fail_count
+        self.error_count += other.error_count
+        self.skipped_count += other.skipped_count
+        self.maintenance_count += other.maintenance_count
+        self.good_us += other.good_us
+        self.observed_us += other.observed_us
+        self.maintenance_us += other.maintenance_us
+        self.measured_count += other.measured_count
+        self.measured_sum += other.measured_sum
         self.measured_min = _pick(min, self.measured_min, other.measured_min)
         self.measured_max = _pick(max, self.measured_max, other.measured_max)
 
     def as_row(self) -> dict[str, Any]:
         """The non-key columns of a `sla_rollups` row."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return {name: getattr(self, name) for name in _TOTAL_FIELDS}
 
     @classmethod
     def from_row(cls, row: Mapping[Any, Any]) -> RollupTotals:
         """Totals from a `sla_rollups` row (extra columns are ignored)."""
-        return cls(**{f.name: row[f.name] for f in fields(cls)})
+        return cls(**{name: row[name] for name in _TOTAL_FIELDS})
+
+
+# Looked up once: `dataclasses.fields` per row showed in the write path's profile.
+_TOTAL_FIELDS = tuple(f.name for f in fields(RollupTotals))
 
 
 def _pick(choose: Any, a: float | None, b: float | None) -> float | None:
@@ -481,7 +496,13 @@ async def _add(connection: AsyncConnection, deltas: Mapping[BucketKey, RollupTot
     ]
     if not rows:
         return
-    sqlite = connection.dialect.name == "sqlite"
+    await connection.execute(_add_statement(connection.dialect.name), rows)
+
+
+@functools.cache
+def _add_statement(dialect: str) -> Any:
+    """The delta upsert of `_add`, built once per dialect (it never changes)."""
+    sqlite = dialect == "sqlite"
     statement = (sqlite_insert if sqlite else pg_insert)(sla_rollups)
     stored, new = sla_rollups.c, statement.excluded
     least, greatest = (func.min, func.max) if sqlite else (func.least, func.greatest)
@@ -491,8 +512,7 @@ async def _add(connection: AsyncConnection, deltas: Mapping[BucketKey, RollupTot
         changes[name] = choose(
             func.coalesce(stored[name], new[name]), func.coalesce(new[name], stored[name])
         )
-    statement = statement.on_conflict_do_update(index_elements=list(_KEY_COLUMNS), set_=changes)
-    await connection.execute(statement, rows)
+    return statement.on_conflict_do_update(index_elements=list(_KEY_COLUMNS), set_=changes)
 
 
 class RollupRepository:
@@ -606,17 +626,20 @@ class RollupRepository:
         """
         if granularity not in _STEP:
             raise ValueError(f"granularity must be one of {', '.join(GRANULARITIES)}")
-        query = select(sla_rollups).where(
-            sla_rollups.c.contract_id == contract_id,
-            sla_rollups.c.granularity == granularity,
-            sla_rollups.c.bucket_start >= since,
-            sla_rollups.c.bucket_start < until,
-        )
+        parameters: dict[str, Any] = {
+            "b_contract": contract_id,
+            "b_granularity": granularity,
+            "b_since": since,
+            "b_until": until,
+        }
         if check_type is not None:
-            query = query.where(sla_rollups.c.check_type == check_type)
-        query = query.order_by(sla_rollups.c.bucket_start, sla_rollups.c.check_type)
+            parameters["b_check_type"] = check_type
         async with self.database.connect() as connection:
-            rows = (await connection.execute(query)).mappings().all()
+            rows = (
+                (await connection.execute(_series_query(check_type is not None), parameters))
+                .mappings()
+                .all()
+            )
         return [
             RollupRow(
                 r["contract_id"],
@@ -627,6 +650,20 @@ class RollupRepository:
             )
             for r in rows
         ]
+
+
+@functools.cache
+def _series_query(one_type: bool) -> Any:
+    """The query of `RollupRepository.series`, built once (reports call it per contract)."""
+    query = select(sla_rollups).where(
+        sla_rollups.c.contract_id == bindparam("b_contract"),
+        sla_rollups.c.granularity == bindparam("b_granularity"),
+        sla_rollups.c.bucket_start >= bindparam("b_since"),
+        sla_rollups.c.bucket_start < bindparam("b_until"),
+    )
+    if one_type:
+        query = query.where(sla_rollups.c.check_type == bindparam("b_check_type"))
+    return query.order_by(sla_rollups.c.bucket_start, sla_rollups.c.check_type)
 
 
 async def _load_neighbours(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -32,8 +33,21 @@ async def upsert(
     """
     if not rows:
         return
-    dialect_insert = sqlite_insert if connection.dialect.name == "sqlite" else pg_insert
-    statement = dialect_insert(table)
-    changed = {c: statement.excluded[c] for c in rows[0] if c not in keys and c not in keep}
-    statement = statement.on_conflict_do_update(index_elements=list(keys), set_=changed)
+    statement = _statement(connection.dialect.name, table, tuple(rows[0]), tuple(keys), tuple(keep))
     await connection.execute(statement, list(rows))
+
+
+@functools.lru_cache(maxsize=256)
+def _statement(
+    dialect: str,
+    table: Table,
+    columns: tuple[str, ...],
+    keys: tuple[str, ...],
+    keep: tuple[str, ...],
+) -> Any:
+    # Built once per shape: constructing the statement (and its cache key) every time
+    # showed in the write path's profile. Statements are immutable, so sharing is safe.
+    dialect_insert = sqlite_insert if dialect == "sqlite" else pg_insert
+    statement = dialect_insert(table)
+    changed = {c: statement.excluded[c] for c in columns if c not in keys and c not in keep}
+    return statement.on_conflict_do_update(index_elements=list(keys), set_=changed)

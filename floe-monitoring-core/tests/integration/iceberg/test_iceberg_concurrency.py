@@ -42,7 +42,9 @@ def wide(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory
 
 
-def _contract() -> Contract:
+def _contract(*, columns: bool = False) -> Contract:
+    """One contract over every table; with ``columns``, each table's schema too."""
+    properties = [{"name": "id", "logicalType": "integer"}] if columns else []
     return contract_from_dict(
         {
             "apiVersion": "v3.2.0",
@@ -50,7 +52,10 @@ def _contract() -> Contract:
             "id": "wide",
             "version": "1.0.0",
             "servers": [{"server": "w", "type": "iceberg", "catalog": "wide", "namespace": "many"}],
-            "schema": [{"name": f"t{index:03d}"} for index in range(TABLES)],
+            "schema": [
+                {"name": f"t{index:03d}", **({"properties": properties} if columns else {})}
+                for index in range(TABLES)
+            ],
             "slaProperties": [{"property": "latency", "value": "PT1H"}],
         }
     )
@@ -122,7 +127,62 @@ async def test_200_tables_checked_concurrently_within_the_catalog_limit(wide: Pa
     assert len({r.table for r in results}) == TABLES
     assert 2 <= counter.peak <= 4  # concurrent, and never more than the catalog allows
     assert stats.peak_in_flight <= 4
-    assert stats.calls == TABLES + 1  # every table, plus opening the catalog once
+    # Every table loaded and then read (two calls), plus opening the catalog once.
+    assert stats.calls == 2 * TABLES + 1
+
+
+async def test_checks_of_one_table_share_a_load_in_progress(wide: Path) -> None:
+    """Freshness and schema drift of the same tables, at once: one load per table."""
+    loads: list[str] = []
+
+    class Recording(CountingCatalog):
+        def load_table(self, identifier: str) -> Table:
+            loads.append(identifier)
+            return super().load_table(identifier)
+
+    def factory(config: CatalogConfig) -> CatalogLike:
+        return Recording(load_catalog("wide", **config.properties))
+
+    config = TableSourceConfig(
+        catalogs=(CatalogConfig.sqlite(wide, name="wide", max_concurrency=4),), max_workers=8
+    )
+    contract = _contract(columns=True)
+    wanted = {CheckType.FRESHNESS, CheckType.SCHEMA_DRIFT}
+    checks = [c for c in checks_for_contract(contract) if c.check_type in wanted]
+    assert len(checks) == 2 * TABLES
+    # Each table's two checks side by side, as the monitor runs a contract of one table.
+    checks.sort(key=lambda check: check.key.rsplit(":", 1)[-1])
+    async with IcebergTableSource(config, catalog_factory=factory) as source:
+        results = await asyncio.gather(*(c.run(contract, source, _now) for c in checks))
+        # A later check loads again: only a load in progress is shared, never a finished one.
+        again = await checks[0].run(contract, source, _now)
+    assert {r.status for r in results} | {again.status} == {CheckStatus.PASS}
+    assert len(loads) == TABLES + 1
+    assert sorted(set(loads)) == sorted(f"many.t{i:03d}" for i in range(TABLES))
+
+
+async def test_a_shared_load_that_fails_fails_every_check_waiting_for_it(wide: Path) -> None:
+    config = TableSourceConfig(catalogs=(CatalogConfig.sqlite(wide, name="wide"),), max_workers=4)
+    contract = contract_from_dict(
+        {
+            "apiVersion": "v3.2.0",
+            "kind": "DataContract",
+            "id": "missing",
+            "version": "1.0.0",
+            "servers": [{"server": "w", "type": "iceberg", "catalog": "wide", "namespace": "many"}],
+            "schema": [
+                {"name": "absent", "properties": [{"name": "id", "logicalType": "integer"}]}
+            ],
+            "slaProperties": [{"property": "latency", "value": "PT1H"}],
+        }
+    )
+    wanted = {CheckType.FRESHNESS, CheckType.SCHEMA_DRIFT}
+    checks = [c for c in checks_for_contract(contract) if c.check_type in wanted]
+    assert len(checks) == 2
+    async with IcebergTableSource(config) as source:
+        results = await asyncio.gather(*(c.run(contract, source, _now) for c in checks))
+    assert [r.status for r in results] == [CheckStatus.FAIL, CheckStatus.FAIL]
+    assert all("does not exist" in r.message for r in results)
 
 
 async def test_the_global_pool_bounds_all_catalogs_together(wide: Path) -> None:
