@@ -3,6 +3,7 @@
 The CloudEvent comes from `ContractViolationEvent.to_cloudevent()` and is put on the
 wire with the `cloudevents` 2.x HTTP binding. Every byte derives from the event alone,
 never from the clock, so a retry sends exactly the bytes the signature was made over.
+Oversized free text is cut first (`floe_alert_webhook.limits`), deterministically.
 
 `read_webhook_events` is the inverse, for receivers and tests: it reads any body this
 module writes back into `ContractViolationEvent` objects.
@@ -27,6 +28,7 @@ from cloudevents.core.bindings.http import (
 from cloudevents.core.formats.json import JSONFormat
 
 from floe_alert_webhook.config import WebhookMode
+from floe_alert_webhook.limits import event_budget, fit_event
 from floe_monitoring import ContractViolationEvent
 from floe_monitoring.sdk import event_from_cloudevent
 
@@ -68,8 +70,8 @@ class EncodedBody:
 
 
 def encode_event(event: ContractViolationEvent, mode: WebhookMode) -> EncodedBody:
-    """Encode one event for `mode`."""
-    cloudevent = event.to_cloudevent()
+    """Encode one event for `mode`, its free text cut to the size limit (`limits`)."""
+    cloudevent = fit_event(event).to_cloudevent()
     message_id = str(event.event_id)
     if mode is WebhookMode.STRUCTURED:
         message = to_structured_event(cloudevent, _FORMAT)
@@ -89,7 +91,8 @@ def encode_batch(events: Sequence[ContractViolationEvent], mode: WebhookMode) ->
     """Encode several events as one request.
 
     CloudEvents modes use the batched content mode (a JSON array of structured events;
-    binary mode cannot carry a batch). JSON mode sends a JSON array of event data.
+    binary mode cannot carry a batch). JSON mode sends a JSON array of event data. The
+    events share one body's size limit (`limits`).
 
     Raises:
         ValueError: `events` is empty.
@@ -98,7 +101,8 @@ def encode_batch(events: Sequence[ContractViolationEvent], mode: WebhookMode) ->
     if not events:
         raise ValueError("a batch needs at least one event")
     message_id = batch_message_id(events)
-    cloudevents = [event.to_cloudevent() for event in events]
+    budget = event_budget(len(events))
+    cloudevents = [fit_event(event, max_bytes=budget).to_cloudevent() for event in events]
     if mode is WebhookMode.JSON:
         body = b"[" + b", ".join(_data_bytes(ce) for ce in cloudevents) + b"]"
         return EncodedBody(message_id, {"content-type": JSON_CONTENT_TYPE}, body)

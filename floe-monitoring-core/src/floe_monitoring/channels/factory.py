@@ -54,6 +54,8 @@ def build_channel(
     registry = registry or ChannelRegistry()
     cls = registry.get(type_name)
     label = instance_name or type_name
+    # The configured name is a key from the file: escaped wherever an error echoes it.
+    shown = _escape(label)
     raw = {k: v for k, v in config.items() if k not in _RESERVED_KEYS}
     keep = frozenset(n for n in cls.config_model.model_fields if n.endswith("_file"))
     try:
@@ -61,37 +63,53 @@ def build_channel(
             raw, env=os.environ if env is None else env, base_dir=base_dir, keep_file_keys=keep
         )
     except ConfigSourceError as exc:
-        raise ChannelConfigError(label, exc.field, exc.reason) from None
+        raise ChannelConfigError(shown, _escape(exc.field), exc.reason) from None
     try:
         model = cls.config_model.model_validate(resolved)
     except ValidationError as exc:
         field, reason = validation_error_summary(exc, secrets=_strings(resolved))
-        raise ChannelConfigError(label, field, reason) from None
+        raise ChannelConfigError(shown, field, reason) from None
     try:
         return cls(model, instance_name=label, state=state)
     except Exception as exc:  # a constructor's complaint about its config
         reason = _scrub(f"{type(exc).__name__}: {exc}", _strings(resolved))
-        raise ChannelConfigError(label, None, reason) from None
+        raise ChannelConfigError(shown, None, reason) from None
 
 
 def validation_error_summary(
     error: ValidationError, *, secrets: Iterable[str] = ()
 ) -> tuple[str | None, str]:
-    """One-line summary of a pydantic error: (dotted field of the first error, reason).
+    r"""One-line summary of a pydantic error: (dotted field of the first error, reason).
 
     Input values are never included: pydantic's messages are used without `input`,
-    and any configured string value that still appears is masked.
+    and any configured string value that still appears is masked. Field names have
+    their non-printable characters escaped (``secret\n``), so the summary is one line.
     """
     problems = error.errors(include_input=False, include_url=False, include_context=False)
     values = list(secrets)
     first = problems[0]
-    field = ".".join(str(p) for p in first["loc"]) or None
+    field = _dotted(first["loc"]) or None
     reason = _scrub(first["msg"], values)
     if len(problems) > 1:
-        others = sorted({".".join(str(p) for p in e["loc"]) for e in problems[1:]} - {field or ""})
+        others = sorted({_dotted(e["loc"]) for e in problems[1:]} - {field or ""})
         if others:
             reason += f" (also invalid: {', '.join(others)})"
     return field, reason
+
+
+def _dotted(loc: tuple[int | str, ...]) -> str:
+    return ".".join(_escape(str(part)) for part in loc)
+
+
+def _escape(name: str) -> str:
+    # Unknown keys are echoed by name: a newline or ANSI escape in one would make the
+    # one-line error several lines (or recolour the terminal). The same rule as
+    # contracts.yaml_loader.escape_name, kept here so channels do not import contracts.
+    if name.isprintable():
+        return name
+    return "".join(
+        c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in name
+    )
 
 
 def _strings(value: Any) -> Iterator[str]:

@@ -1,8 +1,12 @@
 """Availability: can the catalog load the table, within the timeout, and how fast?
 
-Here an unreachable catalog *is* the finding: it is a ``fail`` (reason ``unreachable`` or
-``timeout``), not an ``error``. The rolling 24 h ratio against the SLA target is computed
-by the engine from stored results with `availability_window`.
+A missing table is the finding: a ``fail`` (reason ``table_missing``). A catalog that
+cannot answer (unreachable, failing, or silent past its timeout) is an ``error`` like
+for every other check (reason ``catalog_unavailable`` or ``timeout``): it says nothing
+about the table, and since every contract gets an availability check, a failure here
+would page for every contract at each catalog blip. The rolling 24 h ratio against the
+SLA target is computed by the engine from stored results with `availability_window`
+(``error`` results do not count).
 """
 
 from __future__ import annotations
@@ -20,12 +24,7 @@ from floe_monitoring.checks.base import (
 )
 from floe_monitoring.checks.runner import BaseCheck, Outcome
 from floe_monitoring.contracts.overrides import ContractOverrides
-from floe_monitoring.errors import (
-    CatalogError,
-    CatalogNotConfiguredError,
-    CatalogTimeoutError,
-    TableNotFoundError,
-)
+from floe_monitoring.errors import CatalogError, TableNotFoundError
 from floe_monitoring.sdk.enums import Severity
 
 if TYPE_CHECKING:
@@ -40,7 +39,7 @@ class AvailabilityCheck(BaseCheck):
 
     ``pass`` when it loads within the latency budget (the override
     ``availability_latency_seconds``, else the call timeout); ``warn`` from 80% of the
-    budget; ``fail`` when the table is missing or the catalog cannot answer.
+    budget; ``fail`` when the table is missing; ``error`` when the catalog cannot answer.
     """
 
     check_type = CheckType.AVAILABILITY
@@ -86,20 +85,20 @@ class AvailabilityCheck(BaseCheck):
         )
 
     def on_catalog_error(self, exc: CatalogError) -> Outcome:
-        """A missing table or a silent catalog is unavailability: a failure."""
-        if isinstance(exc, CatalogNotConfiguredError):
-            return super().on_catalog_error(exc)  # our config is wrong: cannot evaluate
-        if isinstance(exc, TableNotFoundError):
-            reason = "table_missing"
-        elif isinstance(exc, CatalogTimeoutError):
-            reason = "timeout"
-        else:
-            reason = "unreachable"
+        """A missing table is unavailability (a failure); anything else cannot evaluate.
+
+        An unreachable, failing or silent catalog (`CatalogUnavailableError`,
+        `CatalogTimeoutError`) and a catalog missing from the config are ``error``
+        results, as for every other check: no alert, and a "cannot evaluate" notice once
+        they repeat.
+        """
+        if not isinstance(exc, TableNotFoundError):
+            return super().on_catalog_error(exc)
         return Outcome(
             CheckStatus.FAIL,
             str(exc),
             severity=Severity.ERROR,
-            reason=reason,
+            reason="table_missing",
             details=result_details(target=self.target),
         )
 

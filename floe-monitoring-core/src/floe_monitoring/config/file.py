@@ -23,6 +23,7 @@ from floe_monitoring.config.model import MonitorConfig
 from floe_monitoring.contracts.yaml_loader import (
     LineIndex,
     data_path,
+    escape_name,
     load_yaml_with_lines,
     nearest_line,
 )
@@ -145,7 +146,7 @@ def parse_config(
     except ConfigSourceError as exc:
         path = tuple(exc.field.replace("]", "").replace("[", ".").split("."))
         raise ConfigFileError(
-            source, exc.reason, line=nearest_line(path, lines), key=exc.field
+            source, exc.reason, line=nearest_line(path, lines), key=escape_name(exc.field)
         ) from None
     if channels is not None:
         resolved["channels"] = channels
@@ -160,16 +161,22 @@ def parse_config(
 def _explain(exc: ValidationError, data: Any, source: str, lines: LineIndex) -> ConfigFileError:
     first = exc.errors(include_input=False, include_url=False)[0]
     path = data_path(first["loc"], data)
-    key = ".".join(str(p) for p in path) or None
+    key = _dotted(path) or None
     reason = first["msg"]
     if first["type"] == "extra_forbidden":
-        key = ".".join(str(p) for p in first["loc"])
+        key = _dotted(first["loc"])
         reason = "unknown key"
     line = lines.get((*path, "<key>")) or nearest_line(path, lines)
     more = exc.error_count() - 1
     if more:
         reason += f" (and {more} more problem{'s' if more > 1 else ''})"
     return ConfigFileError(source, reason, line=line, key=key)
+
+
+def _dotted(path: tuple[str | int, ...]) -> str:
+    # Keys come from the file: a newline or escape sequence in one must not break the
+    # one-line message.
+    return ".".join(escape_name(str(part)) for part in path)
 
 
 @cache

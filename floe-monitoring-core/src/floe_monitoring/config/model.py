@@ -48,11 +48,20 @@ _STRICT = ConfigDict(extra="forbid", frozen=True)
 
 
 def to_duration(value: Any) -> Any:
-    """Read "15m", "30s", "PT6H", "6 hours" or seconds as a timedelta (else unchanged)."""
+    """Read "15m", "30s", "PT6H", "6 hours" or seconds as a timedelta (else unchanged).
+
+    Raises:
+        ValueError: The value is not a duration, or beyond what a timedelta holds.
+
+    """
     if isinstance(value, str):
         return parse_duration(value).value
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return timedelta(seconds=value)
+        try:
+            return timedelta(seconds=value)
+        except OverflowError:
+            # pydantic turns ValueError, not OverflowError, into a validation error.
+            raise ValueError("duration out of range") from None
     return value
 
 

@@ -24,6 +24,7 @@ from floe_monitoring.contracts.overrides import ContractsConfig
 from floe_monitoring.contracts.yaml_loader import (
     LineIndex,
     data_path,
+    escape_name,
     load_yaml_with_lines,
     nearest_line,
 )
@@ -31,6 +32,7 @@ from floe_monitoring.errors import ContractError, ContractParseError, ContractVa
 
 __all__ = [
     "CONTRACT_SUFFIXES",
+    "MAX_CONTRACT_BYTES",
     "ContractLoadResult",
     "contract_from_dict",
     "load_contract",
@@ -40,6 +42,10 @@ __all__ = [
 
 #: File suffixes `load_contracts` reads from a directory.
 CONTRACT_SUFFIXES = (".yaml", ".yml", ".json")
+#: The largest contract file `load_contract` reads (5 MiB, the config file's limit too).
+#: Real contracts are kilobytes; a bigger file would be parsed for seconds, on the
+#: service's event loop.
+MAX_CONTRACT_BYTES = 5 * 1024 * 1024
 _API_VERSION = re.compile(r"^v?3\.[0-2](\.\d+)?$")
 _REQUIRED = ("apiVersion", "kind", "id", "version")
 
@@ -74,16 +80,30 @@ def load_contract(path: str | Path, *, config: ContractsConfig | None = None) ->
     """Read and parse one contract file (``.json`` as JSON, anything else as YAML).
 
     Raises:
-        ContractError: The file cannot be read or is not a usable contract.
+        ContractError: The file cannot be read, is over `MAX_CONTRACT_BYTES`, or is not a
+            usable contract.
 
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        size = path.stat().st_size
+        if size > MAX_CONTRACT_BYTES:
+            raise _too_large(path, f"is {size} bytes")
+        with path.open("rb") as file:
+            # Bounded even past the stat: the file may grow, or not be a regular file.
+            raw = file.read(MAX_CONTRACT_BYTES + 1)
+        if len(raw) > MAX_CONTRACT_BYTES:
+            raise _too_large(path, f"is over {MAX_CONTRACT_BYTES} bytes")
+        # Universal newlines, as text-mode reading did before the size limit.
+        text = raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
     except (OSError, UnicodeDecodeError) as exc:
         raise ContractParseError(str(path), f"cannot read: {exc}") from exc
     fmt: Literal["yaml", "json"] = "json" if path.suffix.lower() == ".json" else "yaml"
     return parse_contract(text, source=str(path), fmt=fmt, config=config)
+
+
+def _too_large(path: Path, size: str) -> ContractParseError:
+    return ContractParseError(str(path), f"{size}; a contract file is at most {MAX_CONTRACT_BYTES}")
 
 
 def load_contracts(
@@ -136,6 +156,7 @@ def contract_from_dict(
     lines = lines or {}
     if not isinstance(data, Mapping):
         raise ContractParseError(source, "the document must be a mapping of ODCS fields", line=1)
+    _check_text(data, (), source, lines)
     _check_required(data, source, lines)
     data = dict(data)
     for name in ("id", "version"):
@@ -175,8 +196,8 @@ def _yaml(text: str, source: str) -> tuple[Any, LineIndex]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         raise ContractParseError(source, f"invalid YAML: {exc.problem}", line=line) from exc
-    except yaml.YAMLError as exc:
-        raise ContractParseError(source, f"invalid YAML: {exc}") from exc
+    except yaml.YAMLError as exc:  # unmarked: no line to name, and its text is multi-line
+        raise ContractParseError(source, f"invalid YAML: {type(exc).__name__}") from exc
 
 
 def _json(text: str, source: str) -> tuple[Any, LineIndex]:
@@ -190,6 +211,52 @@ def _json(text: str, source: str) -> tuple[Any, LineIndex]:
     except yaml.YAMLError:
         lines = {}
     return data, lines
+
+
+def _check_text(value: Any, path: tuple[str | int, ...], source: str, lines: LineIndex) -> None:
+    r"""Refuse text that is not valid Unicode (a lone surrogate from ``"\ud800"``).
+
+    YAML and JSON escapes can spell surrogates that no UTF-8 encoder accepts: such a
+    contract would load, then fail every event, store write and notification built from
+    it. Refused here, it is one bad file like any other.
+    """
+    if isinstance(value, str):
+        if not _is_utf8(value):
+            raise _not_unicode(source, path, nearest_line(path, lines))
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            name = str(key)
+            if not _is_utf8(name):
+                raise _not_unicode(source, (*path, name), lines.get((*path, name, "<key>")))
+            _check_text(item, (*path, name), source, lines)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_text(item, (*path, index), source, lines)
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _not_unicode(
+    source: str, path: tuple[str | int, ...], line: int | None
+) -> ContractValidationError:
+    return ContractValidationError(
+        source,
+        "is not valid Unicode text (a lone surrogate such as \\ud800)",
+        line=line,
+        field=_field_name(path) or None,
+    )
+
+
+def _field_name(path: tuple[str | int, ...]) -> str:
+    """``schema[0].name``; names escaped so the one-line message stays one line."""
+    text = "".join(f"[{p}]" if isinstance(p, int) else f".{escape_name(p)}" for p in path)
+    return text.lstrip(".")
 
 
 def _check_required(data: Mapping[str, Any], source: str, lines: LineIndex) -> None:
@@ -228,11 +295,10 @@ def _validation_error(
 ) -> ContractValidationError:
     first = exc.errors()[0]
     path = data_path(first["loc"], data)
-    field = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path)
     extra = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
     reason = first["msg"]
     if first["type"] == "extra_forbidden":
         reason = "unknown field (not in ODCS v3)"
     line = lines.get((*path, "<key>")) if first["type"] == "extra_forbidden" else None
     line = line or nearest_line(path, lines)
-    return ContractValidationError(source, reason + extra, line=line, field=field.lstrip("."))
+    return ContractValidationError(source, reason + extra, line=line, field=_field_name(path))

@@ -142,7 +142,11 @@ def _iso_seconds(match: re.Match[str]) -> float:
 def _positive(seconds: float) -> timedelta:
     if not math.isfinite(seconds) or seconds <= 0:
         raise ValueError("duration must be positive")
-    return timedelta(seconds=seconds)
+    try:
+        return timedelta(seconds=seconds)
+    except OverflowError:
+        # Callers (contracts, pydantic validators) report ValueErrors, not OverflowErrors.
+        raise ValueError("duration out of range") from None
 
 
 def parse_percent(value: object, unit: str | None = None) -> float:

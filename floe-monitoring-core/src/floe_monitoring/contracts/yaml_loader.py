@@ -4,6 +4,10 @@ PyYAML's SafeLoader follows YAML 1.1: an unquoted ``2022-05-12T09:30:10-08:00`` 
 `datetime` (which then fails ODCS validation, where the field is a string) and ``9:30``
 becomes the base-60 integer 570. ODCS contracts are full of both, so this loader drops the
 timestamp resolver and the base-60 forms of the int and float resolvers.
+
+It also refuses aliases (``*name``): a few hundred bytes of nested aliases expand to
+billions of values (the "billion laughs"), and neither contracts nor the monitor config
+need them. Errors are `yaml.MarkedYAMLError`s, so callers can always name the line.
 """
 
 from __future__ import annotations
@@ -18,7 +22,9 @@ __all__ = [
     "ContractYamlLoader",
     "DuplicateKeyError",
     "LineIndex",
+    "UnacceptableCharacterError",
     "data_path",
+    "escape_name",
     "load_yaml_with_lines",
     "nearest_line",
 ]
@@ -53,8 +59,27 @@ class DuplicateKeyError(yaml.MarkedYAMLError):
     """A mapping repeats a key (PyYAML would silently keep the last value)."""
 
 
+class UnacceptableCharacterError(yaml.MarkedYAMLError):
+    """The text holds a character YAML does not allow (a control character, say)."""
+
+
 class ContractYamlLoader(yaml.SafeLoader):
-    """SafeLoader without implicit timestamps and without base-60 numbers."""
+    """SafeLoader without implicit timestamps, base-60 numbers or aliases."""
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        """Compose the next node; an alias is an error at its own line.
+
+        Raises:
+            yaml.composer.ComposerError: The next event is an alias (``*name``).
+
+        """
+        if self.check_event(yaml.AliasEvent):
+            # Refused before PyYAML shares the anchored node: an alias bomb is then
+            # rejected at its first alias instead of being walked once per reference.
+            # (check_event has just parsed the alias into current_event.)
+            mark = self.current_event.start_mark
+            raise yaml.composer.ComposerError(None, None, "YAML aliases are not supported", mark)
+        return super().compose_node(parent, index)
 
 
 def _patched_resolvers() -> dict[Any, list[tuple[str, re.Pattern[str]]]]:
@@ -81,10 +106,16 @@ def load_yaml_with_lines(text: str) -> tuple[Any, LineIndex]:
     """Parse one YAML (or JSON) document; return the data and the line of every value.
 
     Raises:
-        yaml.YAMLError: On a syntax error (with its mark) or a duplicate key.
+        yaml.MarkedYAMLError: On a syntax error, a duplicate key, an alias or a character
+            YAML does not allow; always with the mark of the offending line.
 
     """
-    loader = ContractYamlLoader(text)
+    try:
+        loader = ContractYamlLoader(text)
+    except yaml.reader.ReaderError as exc:
+        # PyYAML checks the whole text up front and reports only an offset; turn it into
+        # a line, the way every other YAML error is reported.
+        raise _unacceptable_character(text, exc) from None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -94,6 +125,30 @@ def load_yaml_with_lines(text: str) -> tuple[Any, LineIndex]:
         return loader.construct_document(node), lines
     finally:
         loader.dispose()
+
+
+def _unacceptable_character(text: str, exc: yaml.reader.ReaderError) -> yaml.MarkedYAMLError:
+    position = int(exc.position)
+    line = text.count("\n", 0, position)
+    column = position - (text.rfind("\n", 0, position) + 1)
+    code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+    mark = yaml.Mark(str(exc.name), position, line, column, None, 0)
+    return UnacceptableCharacterError(
+        None, None, f"unacceptable character #x{code:04x}: {exc.reason}", mark
+    )
+
+
+def escape_name(name: str) -> str:
+    r"""`name` with its non-printable characters escaped (``"a\nb"``), for one-line errors.
+
+    Key names are echoed in error messages; a newline, an ANSI escape or a lone surrogate
+    in one would break the one-line message (or the terminal printing it).
+    """
+    if name.isprintable():
+        return name
+    return "".join(
+        c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in name
+    )
 
 
 def _index(node: yaml.Node, path: Path, lines: LineIndex) -> None:

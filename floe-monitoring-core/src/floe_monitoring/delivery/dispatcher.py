@@ -81,7 +81,7 @@ class Dispatcher:
         policy: Retry policy.
         clock: Returns the current aware UTC time.
         owner: Lease owner name (unique per process).
-        concurrency: In-flight sends per channel.
+        concurrency: In-flight sends per channel (default: the policy's ``max_in_flight``).
         hooks: pluggy manager whose `floe_delivery_outcome` observers are told.
         on_outcome: Callback for every attempt's outcome (metrics).
         poll_interval: Seconds between claims when nothing wakes the dispatcher.
@@ -96,15 +96,16 @@ class Dispatcher:
         policy: RetryPolicy | None = None,
         clock: Callable[[], datetime] = now_utc,
         owner: str | None = None,
-        concurrency: int = 8,
+        concurrency: int | None = None,
         hooks: pluggy.PluginManager | None = None,
         on_outcome: Callable[[DeliveryOutcome], None] | None = None,
         poll_interval: float = 1.0,
         telemetry: Telemetry | None = None,
     ) -> None:
         self._outbox = outbox
-        self._lanes = {name: _ChannelLane(ch, concurrency) for name, ch in channels.items()}
         self.policy = policy or RetryPolicy()
+        concurrency = concurrency or self.policy.max_in_flight
+        self._lanes = {name: _ChannelLane(ch, concurrency) for name, ch in channels.items()}
         self._clock = clock
         self.owner = owner or f"dispatcher-{uuid.uuid4().hex[:12]}"
         self._hooks = hooks

@@ -38,10 +38,17 @@ _DAY = timedelta(hours=24)
 
 @dataclass(frozen=True)
 class Processed:
-    """What one batch produced (for `run_once` callers and tests)."""
+    """What one batch produced (for `run_once` callers and tests).
+
+    Attributes:
+        cycle: The writes to commit.
+        events: The notifications raised.
+        dropped: Results left out because they could not be processed (logged).
+    """
 
     cycle: CycleWrite
     events: tuple[ContractViolationEvent, ...]
+    dropped: int = 0
 
 
 class ResultProcessor:
@@ -76,6 +83,8 @@ class ResultProcessor:
         self.memory = RouterMemory()
         self._violations: dict[tuple[str, str], deque[datetime]] = defaultdict(deque)
         self._incidents: dict[str, dict[str, Any]] = {}
+        #: Results dropped since start because they could not be processed.
+        self.dropped = 0
 
     # -- hydration -------------------------------------------------------------------
 
@@ -128,56 +137,90 @@ class ResultProcessor:
         *,
         now: datetime,
     ) -> Processed:
-        """Track incidents for `results`, route the notifications, return the writes."""
+        """Track incidents for `results`, route the notifications, return the writes.
+
+        A result that cannot be processed (its event cannot be built, say, from text
+        that is not valid Unicode) is left out, logged in one line and counted in
+        `dropped`; the batch's other results are processed as if it were not there.
+        """
         cycle = CycleWrite()
         events: list[ContractViolationEvent] = []
+        dropped = 0
         for result, due_at, traceparent in results:
-            trace = trace_metadata_from(traceparent)
-            trace_id = trace.get("trace_id")
-            contract, overrides = self._contract(result.contract_id)
-            name = contract.name if contract else result.contract_name
-            maintenance = self.router.in_maintenance(
-                contract_name=name, contract_id=result.contract_id, now=now
-            )
-            cycle.results.append(StoredResult(result, due_at, trace_id, maintenance))
-            if result.observed_schema is not None and result.observed_schema_fingerprint:
-                cycle.observed_schemas.append(
-                    {
-                        "check_key": result.key,
-                        "fingerprint": result.observed_schema_fingerprint,
-                        "schema": result.observed_schema,
-                        "observed_at": result.started_at,
-                    }
+            try:
+                self._process_one(result, due_at, traceparent, cycle, events, now)
+            except Exception as exc:  # one bad result must not cost the others their alerts
+                dropped += 1
+                _log.error(
+                    "result of check %s (contract %s) dropped: it could not be processed (%s)",
+                    _printable(result.key),
+                    _printable(result.contract_name),
+                    type(exc).__name__,
                 )
-            count = self._count_violation(result)
-            state, notes = self.tracker.observe(
-                self.states.get(result.key), result, now=now, violations_24h=count
-            )
-            self.states[result.key] = state
-            cycle.incident_states.append(
-                {
-                    "check_key": result.key,
-                    "contract_id": result.contract_id,
-                    "state": state.model_dump(mode="json"),
-                    "updated_at": now,
-                }
-            )
-            for note in notes:
-                self._track_incident(note, cycle)
-                event = build_event(note, contract, overrides, trace=trace)
-                if self._hooks is not None:
-                    event = enrich_event(self._hooks, event)
-                events.append(event)
+        self.dropped += dropped
         self._route(events, cycle, now)
-        return Processed(cycle, tuple(events))
+        return Processed(cycle, tuple(events), dropped)
 
-    def _count_violation(self, result: CheckResult) -> int:
+    def _process_one(
+        self,
+        result: CheckResult,
+        due_at: datetime | None,
+        traceparent: str | None,
+        cycle: CycleWrite,
+        events: list[ContractViolationEvent],
+        now: datetime,
+    ) -> None:
+        # Everything that may raise runs first; the processor's memory and the cycle are
+        # changed only after it, so a failing result leaves no trace in either.
+        trace = trace_metadata_from(traceparent)
+        trace_id = trace.get("trace_id")
+        contract, overrides = self._contract(result.contract_id)
+        name = contract.name if contract else result.contract_name
+        maintenance = self.router.in_maintenance(
+            contract_name=name, contract_id=result.contract_id, now=now
+        )
         window = self._violations[(result.contract_id, result.violation_type.value)]
+        count = self._count_violation(window, result)
+        state, notes = self.tracker.observe(
+            self.states.get(result.key), result, now=now, violations_24h=count
+        )
+        built: list[ContractViolationEvent] = []
+        for note in notes:
+            event = build_event(note, contract, overrides, trace=trace)
+            if self._hooks is not None:
+                event = enrich_event(self._hooks, event)
+            built.append(event)
+        state_row = {
+            "check_key": result.key,
+            "contract_id": result.contract_id,
+            "state": state.model_dump(mode="json"),
+            "updated_at": now,
+        }
+
         if result.is_violation:
             window.append(result.started_at)
+        cycle.results.append(StoredResult(result, due_at, trace_id, maintenance))
+        if result.observed_schema is not None and result.observed_schema_fingerprint:
+            cycle.observed_schemas.append(
+                {
+                    "check_key": result.key,
+                    "fingerprint": result.observed_schema_fingerprint,
+                    "schema": result.observed_schema,
+                    "observed_at": result.started_at,
+                }
+            )
+        self.states[result.key] = state
+        cycle.incident_states.append(state_row)
+        for note in notes:
+            self._track_incident(note, cycle)
+        events.extend(built)
+
+    @staticmethod
+    def _count_violation(window: deque[datetime], result: CheckResult) -> int:
+        """Violations in the 24 h before `result`, itself included (the caller records it)."""
         while window and window[0] <= result.started_at - _DAY:
             window.popleft()
-        return len(window)
+        return len(window) + (1 if result.is_violation else 0)
 
     def _track_incident(self, note: Notification, cycle: CycleWrite) -> None:
         if note.kind in (NotificationKind.CANNOT_EVALUATE, NotificationKind.CAN_EVALUATE):
@@ -275,6 +318,13 @@ class ResultProcessor:
                     now,
                 )
             )
+
+
+def _printable(text: str) -> str:
+    # Names in a log line: a lone surrogate (the usual reason a result cannot be
+    # processed) would make a UTF-8 log handler fail, a line break would split the line.
+    escaped = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return escaped.replace("\r", "\\r").replace("\n", "\\n")[:200]
 
 
 def _suppression(

@@ -21,7 +21,13 @@ class ChannelState(BaseModel):
 
 
 class MonitorStatus(BaseModel):
-    """A snapshot of the monitor."""
+    """A snapshot of the monitor.
+
+    `overflow` counts check results never stored since start: dropped from the full
+    buffer while the database was unreachable, refused by it, or unprocessable.
+    `refused_writes` counts cycle writes given up on after the database refused the
+    retry too (their notifications were lost; the log says which).
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -36,6 +42,7 @@ class MonitorStatus(BaseModel):
     buffered_results: int
     overflow: int
     scheduler_running: bool
+    refused_writes: int = 0
     channels: dict[str, ChannelState]
     contract_errors: tuple[str, ...] = ()
 

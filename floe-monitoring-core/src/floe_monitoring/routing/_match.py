@@ -79,7 +79,10 @@ def _duration(value: Any) -> Any:
     if isinstance(value, str):
         return parse_duration(value).value
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return timedelta(seconds=value)
+        try:
+            return timedelta(seconds=value)
+        except OverflowError:  # pydantic reports ValueError as a field error, not this
+            raise ValueError("duration out of range") from None
     return value
 
 

@@ -2,11 +2,12 @@
 
 `/healthz` answers 200 while the process lives. `/readyz` answers 200 when the state
 store is reachable, the scheduler runs and every channel is healthy, and 503 naming
-the degraded parts otherwise. `/metrics` serves Prometheus text when enabled.
-``POST /contracts/reload`` (or SIGHUP) re-reads the contract files; they are also
-re-read every `reload_interval`. SIGTERM and SIGINT stop scheduling and drain
-in-flight work for the configured grace period; undelivered notifications stay in
-the outbox for the next start.
+the degraded parts otherwise; its body also counts the results dropped since start
+(``overflow``) and the writes given up on (``refused_writes``). `/metrics` serves
+Prometheus text when enabled. ``POST /contracts/reload`` (or SIGHUP) re-reads the
+contract files; they are also re-read every `reload_interval`. SIGTERM and SIGINT stop
+scheduling and drain in-flight work for the configured grace period; undelivered
+notifications stay in the outbox for the next start.
 """
 
 from __future__ import annotations
@@ -142,6 +143,10 @@ class MonitorService:
             "outbox_depth": status.outbox_depth,
             "dead_letters": status.dead_letters,
             "buffered_results": status.buffered_results,
+            # Results dropped since start (full buffer during an outage, refused or
+            # unprocessable): counted in the process, so shown where operators look.
+            "overflow": status.overflow,
+            "refused_writes": status.refused_writes,
         }
         # Only an unreachable store or a stopped scheduler takes the replica out of
         # rotation; a broken channel is reported but its notifications simply wait.

@@ -46,9 +46,17 @@ class OutboxEntry:
 
     @property
     def delivery_id(self) -> str:
-        """A single event's delivery is known by its event_id; a batch by a derived id."""
+        """Derived from the channel and the event ids: stable across retries.
+
+        Distinct per channel, so one event routed to two channels makes two rows;
+        receivers still deduplicate on the event_id they receive.
+        """
         if len(self.events) == 1:
-            return str(self.events[0].event_id)
+            return str(
+                uuid.uuid5(
+                    uuid.NAMESPACE_URL, f"floe-delivery:{self.channel}:{self.events[0].event_id}"
+                )
+            )
         joined = ",".join(sorted(str(e.event_id) for e in self.events))
         return str(uuid.uuid5(uuid.NAMESPACE_URL, f"floe-batch:{self.channel}:{joined}"))
 

@@ -186,6 +186,12 @@ class Telemetry:
         """Set the outbox gauges from the store's figures (call it periodically)."""
         self.metrics.observe_outbox(depth, oldest_age_seconds, dead_letters)
 
+    # -- state database ----------------------------------------------------------------
+
+    def record_dropped(self, count: int, reason: str) -> None:
+        """Count check results that will never be stored (`metrics.DropReason`)."""
+        self.metrics.record_dropped(count, reason)
+
     # -- lineage ---------------------------------------------------------------------
 
     def emit_evaluation(

@@ -30,7 +30,7 @@ from floe_monitoring.telemetry.names import Attr, MetricSpec
 if TYPE_CHECKING:
     from floe_monitoring.delivery.dispatcher import DeliveryOutcome
 
-__all__ = ["LineageOutcome", "MonitorMetrics", "failure_reason"]
+__all__ = ["DropReason", "LineageOutcome", "MonitorMetrics", "failure_reason"]
 
 #: The availability ratio's rolling window (the specification's 24 h).
 AVAILABILITY_WINDOW = timedelta(hours=24)
@@ -48,6 +48,14 @@ class LineageOutcome:
     EMITTED = "emitted"
     FAILED = "failed"
     DROPPED = "dropped"
+
+
+class DropReason:
+    """Values of `floe.state.drop_reason`: why check results were never stored."""
+
+    BUFFER_FULL = "buffer_full"  # the database was unreachable and the buffer was full
+    REFUSED = "refused"  # the database answered but refused the write
+    UNPROCESSABLE = "unprocessable"  # the result (or its notification) could not be built
 
 
 def failure_reason(reason: str | None) -> str:
@@ -107,6 +115,7 @@ class MonitorMetrics:
         self._failures = _counter(meter, names.DELIVERY_FAILURES)
         self._send_duration = _histogram(meter, names.DELIVERY_DURATION)
         self._lineage = _counter(meter, names.LINEAGE_EVENTS)
+        self._dropped = _counter(meter, names.STATE_DROPPED_RESULTS)
         _gauge(meter, names.DATA_STALENESS, self._observe_staleness)
         _gauge(meter, names.AVAILABILITY_RATIO, self._observe_availability)
         _gauge(meter, names.QUALITY_SCORE, self._observe_quality)
@@ -219,6 +228,13 @@ class MonitorMetrics:
     def record_lineage(self, outcome: str, count: int = 1) -> None:
         """Count OpenLineage events by outcome (see `LineageOutcome`)."""
         self._lineage.add(count, {Attr.LINEAGE_OUTCOME: outcome})
+
+    # -- state database ----------------------------------------------------------------
+
+    def record_dropped(self, count: int, reason: str) -> None:
+        """Count check results that will never be stored (see `DropReason`)."""
+        if count > 0:
+            self._dropped.add(count, {Attr.DROP_REASON: reason})
 
     # -- gauge callbacks (called by the SDK, possibly from another thread) -----------
 

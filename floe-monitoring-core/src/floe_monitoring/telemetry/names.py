@@ -36,6 +36,7 @@ __all__ = [
     "OUTBOX_OLDEST_AGE",
     "QUALITY_SCORE",
     "SCHEDULE_LAG",
+    "STATE_DROPPED_RESULTS",
     "VIOLATIONS",
     "Attr",
     "InstrumentKind",
@@ -69,6 +70,7 @@ class Attr:
     DELIVERY_ATTEMPT: Final = "floe.delivery.attempt"  # spans only
     EVENT_COUNT: Final = "floe.delivery.event_count"  # spans only
     LINEAGE_OUTCOME: Final = "floe.lineage.outcome"
+    DROP_REASON: Final = "floe.state.drop_reason"
     ERROR_TYPE: Final = "error.type"
 
 
@@ -211,6 +213,13 @@ LINEAGE_EVENTS = MetricSpec(
     "OpenLineage events by outcome: emitted, failed (backend error) or dropped (queue full).",
     (Attr.LINEAGE_OUTCOME,),
 )
+STATE_DROPPED_RESULTS = MetricSpec(
+    "floe.state.dropped_results",
+    InstrumentKind.COUNTER,
+    "{result}",
+    "Check results never stored: buffer full during an outage, refused, or unprocessable.",
+    (Attr.DROP_REASON,),
+)
 
 #: Every metric, in documentation order.
 ALL_METRICS: tuple[MetricSpec, ...] = (
@@ -229,6 +238,7 @@ ALL_METRICS: tuple[MetricSpec, ...] = (
     OUTBOX_OLDEST_AGE,
     OUTBOX_DEAD_LETTERS,
     LINEAGE_EVENTS,
+    STATE_DROPPED_RESULTS,
 )
 
 # The OpenTelemetry → Prometheus compatibility rules (specification "Prometheus and

@@ -69,8 +69,8 @@ def error_type_of(result: CheckResult) -> str | None:
     """The ``error.type`` of a result that did not complete, or None.
 
     ``error`` results (cannot evaluate) carry the exception class the check caught, or
-    their reason; a timed-out check is a failure with reason ``timeout`` and is marked
-    too, since the check itself did not finish.
+    their reason (``timeout`` for a check the engine stopped at its timeout); any other
+    result with reason ``timeout`` is marked too, since the check itself did not finish.
     """
     if result.status is CheckStatus.ERROR:
         caught = result.details.get("error_type")

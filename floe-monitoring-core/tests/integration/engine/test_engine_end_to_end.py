@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from datetime import timedelta
 
 from floe_monitoring.checks import CheckStatus
@@ -132,3 +133,14 @@ async def test_the_schedule_runs_checks_by_the_clock(world: World) -> None:
         ("firing", "escalated", "critical"),
     ]
     assert len({e["dedupKey"] for e in received}) == 1
+
+
+async def test_the_long_lived_heap_is_frozen_while_running(world: World) -> None:
+    # The contracts and checks built at start-up are moved out of the cyclic collector's
+    # reach while the monitor runs (its full collections were the engine's lag spikes)
+    # and handed back when it stops, so a process that starts many monitors frees them.
+    gc.unfreeze()
+    async with ContractMonitor(world.config, clock=world.clock) as monitor:
+        assert gc.get_freeze_count() > 0
+        await monitor.run_once(check_types=["freshness"])
+    assert gc.get_freeze_count() == 0

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from floe_monitoring.delivery.policy import RetryPolicy
 from floe_monitoring.store import OutboxStatus, StateStore
 from floe_testing_kit import FakeHTTPServer, RecordedRequest, ScriptedResponse
 
@@ -136,4 +137,5 @@ async def test_every_event_is_delivered_after_kill9(tmp_path: Path, state_url: s
     assert {row.status for row in rows} == {OutboxStatus.DELIVERED}
     assert expected <= set(receiver.accepted), "an event was lost"
     duplicates = len(receiver.accepted) - len(set(receiver.accepted))
-    assert duplicates <= 2 * 8  # at most the in-flight sends of each killed process
+    # At most the in-flight sends of each killed process (the default policy's bound).
+    assert duplicates <= 2 * RetryPolicy().max_in_flight

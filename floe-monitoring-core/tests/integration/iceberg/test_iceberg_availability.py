@@ -1,4 +1,8 @@
-"""Availability on real catalogs: loadable, slow, missing, unreachable, silent, misconfigured."""
+"""Availability on real catalogs: loadable, slow, missing, unreachable, silent, misconfigured.
+
+Only a missing table is a failure; a catalog that cannot answer is an error (cannot
+evaluate), so a catalog outage never pages for every contract's availability.
+"""
 
 from __future__ import annotations
 
@@ -75,26 +79,36 @@ async def test_missing_table_fails(build_contract: Build, source: IcebergTableSo
     )
 
 
-async def test_unreachable_catalog_fails(
+async def test_unreachable_catalog_is_an_error_not_a_failure(
     build_contract: Build, lake: Lake, unreachable_catalog: CatalogConfig
 ) -> None:
     contract = _down(build_contract, "down")
     async with IcebergTableSource(lake.source_config(unreachable_catalog)) as down:
         result = await _check(contract).run(contract, down, lambda: NOW)
-    assert (result.status, result.reason) == (CheckStatus.FAIL, "unreachable")
+    assert (result.status, result.severity, result.reason) == (
+        CheckStatus.ERROR,
+        None,
+        "catalog_unavailable",
+    )
+    assert result.details["error_type"] == "CatalogUnavailableError"
+    assert not result.is_violation
 
 
-async def test_catalog_answering_503_fails_as_unavailable(
+async def test_catalog_answering_503_is_an_error_not_a_failure(
     build_contract: Build, lake: Lake, failing_rest: FakeRest
 ) -> None:
     contract = _down(build_contract, "rest")
     async with IcebergTableSource(lake.source_config(failing_rest.config("rest"))) as rest:
         result = await _check(contract).run(contract, rest, lambda: NOW)
-    assert (result.status, result.reason) == (CheckStatus.FAIL, "unreachable")
+    assert (result.status, result.severity, result.reason) == (
+        CheckStatus.ERROR,
+        None,
+        "catalog_unavailable",
+    )
     assert "ServiceUnavailable" in result.message
 
 
-async def test_silent_catalog_times_out(
+async def test_silent_catalog_times_out_as_an_error(
     build_contract: Build, lake: Lake, hanging_rest: FakeRest
 ) -> None:
     contract = _down(build_contract, "rest")
@@ -103,7 +117,8 @@ async def test_silent_catalog_times_out(
         result = await _check(contract).run(contract, rest, lambda: NOW)
         assert rest.stats("rest").timeouts == 1
     hanging_rest.release.set()
-    assert (result.status, result.reason) == (CheckStatus.FAIL, "timeout")
+    assert (result.status, result.severity, result.reason) == (CheckStatus.ERROR, None, "timeout")
+    assert result.details["error_type"] == "CatalogTimeoutError"
 
 
 async def test_unconfigured_catalog_is_an_error_and_unmapped_object_is_skipped(

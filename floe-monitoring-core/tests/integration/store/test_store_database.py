@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from floe_monitoring.errors import StateStoreError
-from floe_monitoring.store.database import Database, head_revision, redact_url
+from floe_monitoring.store import database as database_module
+from floe_monitoring.store.database import HEAD_REVISION, Database, head_revision, redact_url
 from floe_monitoring.store.schema import metadata
 
 
@@ -26,6 +27,30 @@ async def test_migrations_create_exactly_the_declared_schema(state_url: str) -> 
             )
         assert set(metadata.tables) <= tables
         assert diff == []
+    finally:
+        await database.dispose()
+
+
+def test_the_head_constant_is_the_migration_scripts_head() -> None:
+    assert head_revision() == HEAD_REVISION
+
+
+async def test_a_database_at_the_head_opens_without_running_migrations(
+    state_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = Database(state_url)
+    try:
+        assert await database.migrate() == HEAD_REVISION
+
+        def refuse(_connection: object) -> None:
+            raise AssertionError("alembic ran on a database already at the head")
+
+        monkeypatch.setattr(database_module, "_upgrade", refuse)
+        assert await database.migrate() == HEAD_REVISION
+        async with database.begin() as connection:  # one step behind: migrations run
+            await connection.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+        with pytest.raises(StateStoreError, match="AssertionError"):
+            await database.migrate()
     finally:
         await database.dispose()
 

@@ -18,6 +18,7 @@ from floe_monitoring.telemetry import (
     Telemetry,
     prometheus_names,
 )
+from floe_monitoring.telemetry.metrics import DropReason
 from floe_monitoring.telemetry.names import prometheus_base_name
 
 
@@ -50,6 +51,7 @@ def scraped() -> Iterator[Telemetry]:
     telemetry.record_delivery(DeliveryOutcome("slack", "d1", "retry", 1, "server_error"))
     telemetry.observe_outbox(2, 30.0, 1)
     telemetry.metrics.record_lineage(LineageOutcome.EMITTED)
+    telemetry.record_dropped(1, DropReason.BUFFER_FULL)
     yield telemetry
     telemetry.shutdown()
 

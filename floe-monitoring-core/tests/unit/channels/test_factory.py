@@ -176,3 +176,42 @@ def test_secrets_are_masked_everywhere_after_building(registry: ChannelRegistry)
         channel.config.model_dump_json(),
     ):
         assert SECRET not in text
+
+
+@pytest.mark.parametrize(
+    ("config", "field", "also"),
+    [
+        ({"url": "https://x", "token": SECRET, "secret\n": "x"}, "secret\\n", None),
+        (
+            {"url": "http://plain", "token": SECRET, "a\x1b[2J": 1, "b\r\nc": 2},
+            "url",
+            "a\\x1b[2J, b\\r\\nc",
+        ),
+    ],
+)
+def test_field_names_with_control_characters_are_escaped(
+    registry: ChannelRegistry, config: dict[str, object], field: str, also: str | None
+) -> None:
+    """D13: unknown keys are echoed escaped, in the field and the "also invalid" list."""
+    with pytest.raises(ChannelConfigError) as info:
+        build_channel("fake", config, instance_name="ops", registry=registry)
+    message = str(info.value)
+    assert info.value.field == field
+    assert message.isprintable()
+    assert message.startswith(f"channel 'ops', field '{field}': ")
+    if also is not None:
+        assert message.endswith(f"(also invalid: {also})")
+
+
+def test_a_channel_name_with_a_newline_is_escaped_in_errors(registry: ChannelRegistry) -> None:
+    with pytest.raises(ChannelConfigError) as info:
+        build_channel("fake", {"url": "https://x"}, instance_name="ops\nroom", registry=registry)
+    assert str(info.value).startswith("channel 'ops\\nroom', field 'token': ")
+
+
+def test_a_missing_variable_under_a_strange_key_is_one_line(registry: ChannelRegistry) -> None:
+    config = {"url": "https://x", "token": SECRET, "extra\nkey": "${NOT_SET}"}
+    with pytest.raises(ChannelConfigError) as info:
+        build_channel("fake", config, instance_name="ops", registry=registry, env={})
+    assert info.value.field == "extra\\nkey"
+    assert "\n" not in str(info.value)

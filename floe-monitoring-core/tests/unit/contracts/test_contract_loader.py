@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+import floe_monitoring.contracts.loader as contract_loader
 from floe_monitoring.catalog import TableRef
 from floe_monitoring.contracts import Contract, load_contract, load_contracts, parse_contract
+from floe_monitoring.contracts.loader import MAX_CONTRACT_BYTES
 from floe_monitoring.errors import ContractError, ContractParseError, ContractValidationError
 
 # The shape of the ODCS v3.0 full example: a member list as team, unquoted timestamps,
@@ -345,3 +347,102 @@ def test_integer_versions_are_accepted_as_text() -> None:
     contract = parse_contract(HEAD.replace("version: 1.0.0", "version: 2"))
     assert contract.version == "2"
     assert isinstance(contract, Contract)
+
+
+def test_a_contract_with_an_alias_is_one_line_naming_file_and_line(tmp_path: Path) -> None:
+    """D6: contracts share the alias-refusing loader; the error names file and line."""
+    text = HEAD + "x0: &x0 [lol, lol]\nx1: [*x0, *x0]\n"
+    error = _error(text, tmp_path)
+    assert isinstance(error, ContractParseError)
+    assert error.line == 6
+    assert str(error) == f"{tmp_path / 'bad.yaml'}:6: invalid YAML: YAML aliases are not supported"
+
+
+def test_a_contract_file_over_the_size_limit_is_refused_unread(tmp_path: Path) -> None:
+    """D8: the size is checked before reading (a sparse file: no bytes are written)."""
+    path = tmp_path / "huge.yaml"
+    with path.open("wb") as file:
+        file.truncate(MAX_CONTRACT_BYTES + 1)
+    with pytest.raises(ContractParseError) as caught:
+        load_contract(path)
+    assert str(caught.value) == (
+        f"{path}: is {MAX_CONTRACT_BYTES + 1} bytes; "
+        f"a contract file is at most {MAX_CONTRACT_BYTES}"
+    )
+    result = load_contracts(tmp_path)
+    assert [Path(e.path).name for e in result.errors] == ["huge.yaml"]
+
+
+def test_a_contract_file_at_the_size_limit_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(ODCS_32_ICEBERG)
+    size = path.stat().st_size
+    monkeypatch.setattr(contract_loader, "MAX_CONTRACT_BYTES", size)  # a small limit: a fast test
+    assert load_contract(path).id == "orders"
+    monkeypatch.setattr(contract_loader, "MAX_CONTRACT_BYTES", size - 1)
+    with pytest.raises(ContractParseError, match=f"is {size} bytes; a contract file is at most"):
+        load_contract(path)
+
+
+def test_windows_line_endings_still_load(tmp_path: Path) -> None:
+    (tmp_path / "crlf.yaml").write_bytes(ODCS_32_ICEBERG.replace("\n", "\r\n").encode())
+    assert load_contract(tmp_path / "crlf.yaml").id == "orders"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "line", "field"),
+    [
+        ("name.yaml", HEAD + 'name: "orders \\ud800"\n', 5, "name"),
+        (
+            "nested.yaml",
+            HEAD + 'schema:\n  - name: orders\n    description: "x \\udfff y"\n',
+            7,
+            "schema[0].description",
+        ),
+        ("key.yaml", HEAD + 'customProperties: {"k\\ud800": 1}\n', 5, "customProperties.k\\ud800"),
+        ("value.json", json.dumps({"id": "x", "name": "\ud800"}), 1, "name"),
+    ],
+)
+def test_a_lone_surrogate_is_refused_naming_the_field(
+    tmp_path: Path, name: str, text: str, line: int, field: str
+) -> None:
+    """D11 (load side): text that cannot be UTF-8 never becomes a contract."""
+    error = _error(text, tmp_path, name)
+    assert isinstance(error, ContractValidationError)
+    assert (error.line, error.field) == (line, field)
+    assert "not valid Unicode text" in error.reason
+    str(error).encode("utf-8")  # the message itself is printable anywhere
+
+
+def test_a_lone_surrogate_skips_only_its_own_file(tmp_path: Path) -> None:
+    (tmp_path / "a_good.yaml").write_text(ODCS_32_ICEBERG)
+    (tmp_path / "b_bad.yaml").write_text(HEAD + 'name: "orders \\ud800"\n')
+    result = load_contracts(tmp_path)
+    assert [c.id for c in result.contracts] == ["orders"]
+    assert [Path(e.path).name for e in result.errors] == ["b_bad.yaml"]
+
+
+@pytest.mark.parametrize(
+    ("key", "shown"),
+    [("tags\\nline two", "tags\\nline two"), ("\\e[31mred", "\\x1b[31mred")],
+)
+def test_an_unknown_field_with_a_control_character_is_echoed_escaped(
+    tmp_path: Path, key: str, shown: str
+) -> None:
+    """D13: the key is echoed escaped, so the error stays one line (and plain text)."""
+    error = _error(HEAD + f'tags: [x]\n"{key}": [x]\n', tmp_path)
+    assert isinstance(error, ContractValidationError)
+    assert (error.field, error.line) == (shown, 6)
+    assert str(error).isprintable()
+
+
+def test_a_character_yaml_refuses_names_the_line(tmp_path: Path) -> None:
+    """D14: a control character is reported with its line and code, on one line."""
+    error = _error(HEAD + "name: a\x1fb\n", tmp_path)
+    assert isinstance(error, ContractParseError)
+    assert error.line == 5
+    assert error.reason == (
+        "invalid YAML: unacceptable character #x001f: special characters are not allowed"
+    )

@@ -77,6 +77,9 @@ def test_ambiguous_m_is_minutes_with_a_warning() -> None:
         ("P", None, "not a duration"),
         (True, "h", "not a duration"),
         (None, "h", "not a duration"),
+        # Beyond what a timedelta holds: a ValueError (reported), not an OverflowError.
+        ("PT99999999999999999999H", None, "duration out of range"),
+        (10**23, "d", "duration out of range"),
     ],
 )
 def test_bad_durations(value: object, unit: str | None, message: str) -> None:

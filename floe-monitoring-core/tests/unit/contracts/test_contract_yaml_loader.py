@@ -1,4 +1,4 @@
-"""The contract YAML loader keeps timestamps and ``9:30`` as written, and knows lines."""
+"""The contract YAML loader: scalars kept as written, lines known, aliases refused."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import pytest
 import yaml
 
 from floe_monitoring.contracts import ContractYamlLoader, load_yaml_with_lines
+from floe_monitoring.contracts.yaml_loader import UnacceptableCharacterError, escape_name
 
 
 def test_timestamps_and_sexagesimal_values_stay_strings() -> None:
@@ -48,3 +49,53 @@ def test_duplicate_keys_are_an_error_with_their_line() -> None:
 
 def test_empty_document() -> None:
     assert load_yaml_with_lines("") == (None, {})
+
+
+def test_aliases_are_refused_at_their_line() -> None:
+    """D6: an alias bomb is refused at its first alias, never expanded."""
+    levels = ['x0: &x0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    levels += [f"x{i}: &x{i} [" + ", ".join([f"*x{i - 1}"] * 9) + "]" for i in range(1, 9)]
+    with pytest.raises(yaml.MarkedYAMLError) as caught:
+        load_yaml_with_lines("\n".join(levels) + "\n")
+    assert caught.value.problem == "YAML aliases are not supported"
+    assert caught.value.problem_mark is not None
+    assert caught.value.problem_mark.line + 1 == 2
+
+
+def test_an_anchor_without_an_alias_is_still_fine() -> None:
+    data, _ = load_yaml_with_lines("a: &base [1, 2]\nb: 3\n")
+    assert data == {"a": [1, 2], "b": 3}
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "code"),
+    [("\x1f", 1, "#x001f"), ("a: 1\nb: 2\nc: x\x07y\n", 3, "#x0007"), ("a: 1\n\x00", 2, "#x0000")],
+)
+def test_a_character_yaml_refuses_is_reported_with_its_line(
+    text: str, line: int, code: str
+) -> None:
+    """D14: PyYAML's ReaderError knows only an offset; the loader names the line."""
+    with pytest.raises(UnacceptableCharacterError) as caught:
+        load_yaml_with_lines(text)
+    assert isinstance(caught.value, yaml.MarkedYAMLError)
+    assert caught.value.problem_mark is not None
+    assert caught.value.problem_mark.line + 1 == line
+    assert (
+        caught.value.problem == f"unacceptable character {code}: special characters are not allowed"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("plain_name", "plain_name"),
+        ("naïve", "naïve"),
+        ("tags\nline two", "tags\\nline two"),
+        ("\x1b[31mred", "\\x1b[31mred"),
+        ("lone \ud800", "lone \\ud800"),
+        ("rtl\u202e", "rtl\\u202e"),
+    ],
+)
+def test_escape_name_keeps_printable_text_and_escapes_the_rest(name: str, shown: str) -> None:
+    assert escape_name(name) == shown
+    assert escape_name(name).isprintable()

@@ -177,3 +177,9 @@ def test_invalid_limits_are_refused() -> None:
         ContractRateLimit.model_validate({"window": "soon"})
     with pytest.raises(ValidationError, match="extra"):
         ContractRateLimit.model_validate({"per_channel": True})
+
+
+@pytest.mark.parametrize("window", [10**23, float("inf"), -(10**23)])
+def test_a_window_out_of_range_is_a_field_error_not_a_traceback(window: float) -> None:
+    with pytest.raises(ValidationError, match="window"):
+        ContractRateLimit.model_validate({"window": window})

@@ -10,7 +10,7 @@ from opentelemetry.sdk.metrics.export import HistogramDataPoint
 from floe_monitoring.checks.base import CheckResult
 from floe_monitoring.delivery.dispatcher import DeliveryOutcome
 from floe_monitoring.telemetry import ALL_METRICS, LineageOutcome
-from floe_monitoring.telemetry.metrics import failure_reason
+from floe_monitoring.telemetry.metrics import DropReason, failure_reason
 
 from .conftest import NOW, Recorded
 
@@ -222,6 +222,17 @@ def test_lineage_outcomes_are_counted(recorded: Recorded) -> None:
     recorded.telemetry.metrics.record_lineage(LineageOutcome.DROPPED, 2)
     values = {a["floe.lineage.outcome"]: v for a, v in recorded.points("floe.lineage.events")}
     assert values == {"emitted": 2, "dropped": 2}
+
+
+def test_dropped_results_are_counted_by_reason(recorded: Recorded) -> None:
+    recorded.telemetry.record_dropped(3, DropReason.BUFFER_FULL)
+    recorded.telemetry.record_dropped(2, DropReason.BUFFER_FULL)
+    recorded.telemetry.record_dropped(1, DropReason.REFUSED)
+    recorded.telemetry.record_dropped(0, DropReason.UNPROCESSABLE)  # nothing dropped: no series
+    values = {
+        a["floe.state.drop_reason"]: v for a, v in recorded.points("floe.state.dropped_results")
+    }
+    assert values == {"buffer_full": 5, "refused": 1}
 
 
 def test_no_attribute_carries_elements_tables_or_messages(

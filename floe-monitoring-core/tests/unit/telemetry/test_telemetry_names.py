@@ -11,7 +11,17 @@ from floe_monitoring.telemetry import names
 from floe_monitoring.telemetry.names import ALL_METRICS, InstrumentKind, MetricSpec
 
 _OTEL_NAME = re.compile(r"^floe(\.[a-z][a-z0-9_]*)+$")
-_UCUM = {"s", "1", "{violation}", "{check}", "{notification}", "{attempt}", "{failure}", "{event}"}
+_UCUM = {
+    "s",
+    "1",
+    "{violation}",
+    "{check}",
+    "{notification}",
+    "{attempt}",
+    "{failure}",
+    "{event}",
+    "{result}",
+}
 
 
 @pytest.mark.parametrize("spec", ALL_METRICS, ids=lambda s: s.name)
@@ -71,6 +81,7 @@ def test_histograms_have_buckets_in_seconds() -> None:
         (names.OUTBOX_OLDEST_AGE, {"floe_outbox_oldest_age_seconds"}),
         (names.OUTBOX_DEAD_LETTERS, {"floe_outbox_dead_letters"}),
         (names.DELIVERY_FAILURES, {"floe_delivery_failures_total"}),
+        (names.STATE_DROPPED_RESULTS, {"floe_state_dropped_results_total"}),
     ],
     ids=lambda v: v.name if isinstance(v, MetricSpec) else "",
 )
