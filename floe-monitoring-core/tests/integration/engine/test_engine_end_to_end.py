@@ -140,7 +140,10 @@ async def test_the_long_lived_heap_is_frozen_while_running(world: World) -> None
     # reach while the monitor runs (its full collections were the engine's lag spikes)
     # and handed back when it stops, so a process that starts many monitors frees them.
     gc.unfreeze()
+    before = gc.get_threshold()
     async with ContractMonitor(world.config, clock=world.clock) as monitor:
         assert gc.get_freeze_count() > 0
+        assert gc.get_threshold()[0] > before[0]  # young collections far less often
         await monitor.run_once(check_types=["freshness"])
     assert gc.get_freeze_count() == 0
+    assert gc.get_threshold() == before
