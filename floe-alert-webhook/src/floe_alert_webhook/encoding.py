@@ -28,7 +28,7 @@ from cloudevents.core.bindings.http import (
 from cloudevents.core.formats.json import JSONFormat
 
 from floe_alert_webhook.config import WebhookMode
-from floe_alert_webhook.limits import event_budget, fit_event
+from floe_alert_webhook.limits import MAX_BODY_BYTES, event_budget, fit_event, surely_fits
 from floe_monitoring import ContractViolationEvent
 from floe_monitoring.sdk import event_from_cloudevent
 
@@ -71,8 +71,19 @@ class EncodedBody:
 
 def encode_event(event: ContractViolationEvent, mode: WebhookMode) -> EncodedBody:
     """Encode one event for `mode`, its free text cut to the size limit (`limits`)."""
-    cloudevent = fit_event(event).to_cloudevent()
-    message_id = str(event.event_id)
+    if surely_fits(event):
+        # Nearly every event: encoded as it is, without first sizing a copy of its JSON.
+        encoded = _encode(event, mode)
+        if len(encoded.body) * 3 <= MAX_BODY_BYTES:  # ×3: any JSON escaping of its text
+            return encoded
+    return _encode(fit_event(event), mode, message_id=str(event.event_id))
+
+
+def _encode(
+    event: ContractViolationEvent, mode: WebhookMode, *, message_id: str | None = None
+) -> EncodedBody:
+    cloudevent = event.to_cloudevent()
+    message_id = message_id or str(event.event_id)
     if mode is WebhookMode.STRUCTURED:
         message = to_structured_event(cloudevent, _FORMAT)
         # The binding omits the charset; the spec's example and many receivers want it.

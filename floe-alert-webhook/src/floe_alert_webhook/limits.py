@@ -34,6 +34,7 @@ __all__ = [
     "TRUNCATED_KEY",
     "event_budget",
     "fit_event",
+    "surely_fits",
 ]
 
 #: The JSON data of one notification (or of a whole batch) is kept under this size.
@@ -91,6 +92,25 @@ def fit_event(
     metadata = data["metadata"]
     metadata[TRUNCATED_KEY] = truncate(", ".join(dict.fromkeys(cut)), _NOTE_ROOM // 2)
     return ContractViolationEvent.model_validate(data)
+
+
+def surely_fits(event: ContractViolationEvent) -> bool:
+    """True when no name needs cutting (the cheap half of `fit_event`'s test).
+
+    The caller still checks the encoded size; together they say `fit_event` would
+    return the event unchanged, without building and sizing a copy of its JSON.
+    """
+    names = (
+        event.contract_name,
+        event.contract_version,
+        event.contract_id,
+        event.element,
+        event.owner,
+        event.domain,
+        *event.affected_consumers,
+        *(link.title for link in event.links),
+    )
+    return all(name is None or len(name) <= MAX_NAME_CHARS for name in names)
 
 
 def _size(data: Any) -> int:

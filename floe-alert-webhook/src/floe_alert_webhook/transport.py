@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,13 +80,11 @@ class _TargetTransport(httpx.AsyncBaseTransport):
         self._url = httpx.URL(url)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        actual = httpx.Request(
-            request.method,
-            self._url,
-            headers=request.headers,
-            content=request.content,
-            extensions=request.extensions,
-        )
+        # A shallow copy with the full URL: httpx keeps (and logs) the original request,
+        # which only knows the origin. Copying, not rebuilding, spares re-encoding the
+        # headers and body on every send.
+        actual = copy.copy(request)
+        actual.url = self._url
         return await self._inner.handle_async_request(actual)
 
     async def aclose(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from floe_alert_webhook import WebhookMode, read_webhook_events
-from floe_alert_webhook.encoding import EncodedBody, encode_batch, encode_event
+from floe_alert_webhook.encoding import EncodedBody, _encode, encode_batch, encode_event
 from floe_alert_webhook.limits import (
     MAX_BODY_BYTES,
     MAX_CONSUMERS,
@@ -13,8 +13,9 @@ from floe_alert_webhook.limits import (
     TRUNCATED_KEY,
     event_budget,
     fit_event,
+    surely_fits,
 )
-from floe_monitoring import TRUNCATION_MARKER
+from floe_monitoring import TRUNCATION_MARKER, ContractViolationEvent
 from floe_testing_kit.events import large_event, make_event
 
 ONE_MB = "x" * (1 << 20)
@@ -107,3 +108,27 @@ def test_a_batch_shares_one_body_budget() -> None:
 
 def _wire(encoded: EncodedBody) -> tuple[dict[str, str], bytes]:
     return encoded.headers, encoded.body
+
+
+def _slow_path(event: ContractViolationEvent, mode: WebhookMode) -> bytes:
+    """What `encode_event` would send if it always sized the event first."""
+    return _encode(fit_event(event), mode, message_id=str(event.event_id)).body
+
+
+def test_the_fast_path_sends_what_fitting_first_would_send() -> None:
+    cases = [
+        make_event(),
+        large_event(),  # 100 kB: past the fast path's margin, sized and found to fit
+        make_event(contract_name="n" * (MAX_NAME_CHARS + 1)),  # small, but a name is cut
+        make_event(affected_consumers=("c" * (MAX_NAME_CHARS + 5),)),
+        make_event(message=ONE_MB),
+    ]
+    for event in cases:
+        for mode in WebhookMode:
+            assert encode_event(event, mode).body == _slow_path(event, mode), (event, mode)
+
+
+def test_only_names_decide_whether_an_event_surely_fits() -> None:
+    assert surely_fits(make_event(message=ONE_MB))  # the size is checked on the bytes
+    assert not surely_fits(make_event(contract_name="n" * (MAX_NAME_CHARS + 1)))
+    assert not surely_fits(make_event(affected_consumers=("c" * (MAX_NAME_CHARS + 1),)))
