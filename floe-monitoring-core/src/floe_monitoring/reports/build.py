@@ -51,7 +51,7 @@ from floe_monitoring.reports.model import (
     StatusCounts,
     TargetSource,
 )
-from floe_monitoring.reports.reader import WindowReader
+from floe_monitoring.reports.reader import SharedReads, WindowReader
 from floe_monitoring.reports.trend import classify_trend
 from floe_monitoring.reports.windows import ReportWindow, day_ranges, resolve_window
 from floe_monitoring.store.rollups import RollupTotals
@@ -149,6 +149,7 @@ async def build_reports_for_all(
     """
     _check_targets(targets, default_target)
     resolved = resolve_window(window, now=now, since=since, until=until)
+    shared = SharedReads(store.database)  # every contract asks for the same windows
     reports = []
     for row in await store.contracts(active_only=active_only):
         found = _Contract(row["contract_id"], row["name"], row["version"], row["document"])
@@ -161,6 +162,7 @@ async def build_reports_for_all(
                 targets=targets or {},
                 default_target=default_target,
                 burn_rules=burn_rules,
+                shared=shared,
             )
         )
     return reports
@@ -202,11 +204,12 @@ async def _build(
     targets: Mapping[str, float],
     default_target: float,
     burn_rules: Sequence[BurnRule],
+    shared: SharedReads | None = None,
 ) -> SlaReport:
     end = window.until
     days = day_ranges(min(window.since, end - SERIES_MIN_DAYS * _DAY), end)
     burn_windows = sorted({w for r in burn_rules for w in (r.long_window, r.short_window)})
-    reader = WindowReader(store.database, contract.contract_id)
+    reader = WindowReader(store.database, contract.contract_id, shared=shared)
     await reader.load(
         [
             (window.since, end),

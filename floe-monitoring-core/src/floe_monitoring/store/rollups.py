@@ -78,6 +78,7 @@ __all__ = [
     "load_points",
     "max_cap",
     "schedule_intervals",
+    "schedule_intervals_by_contract",
 ]
 
 Granularity = Literal["hour", "day"]
@@ -471,6 +472,19 @@ async def schedule_intervals(
     return {key: float(seconds) for key, seconds in (await connection.execute(query)).all()}
 
 
+async def schedule_intervals_by_contract(
+    connection: AsyncConnection,
+) -> dict[str, dict[str, float]]:
+    """`schedule_intervals` of every contract at once: contract id -> check key -> seconds."""
+    query = select(
+        schedules.c.contract_id, schedules.c.check_key, schedules.c.interval_seconds
+    ).where(schedules.c.check_type.in_(sorted(TIME_BASED_CHECK_TYPES)))
+    found: dict[str, dict[str, float]] = {}
+    for contract_id, key, seconds in (await connection.execute(query)).all():
+        found.setdefault(contract_id, {})[key] = float(seconds)
+    return found
+
+
 def _new_points(stored_results: Sequence[StoredResult]) -> list[ResultPoint]:
     return [
         ResultPoint(
@@ -608,7 +622,7 @@ class RollupRepository:
 
     async def series(
         self,
-        contract_id: str,
+        contract_id: str | None,
         check_type: str | None,
         granularity: Granularity,
         since: datetime,
@@ -617,7 +631,7 @@ class RollupRepository:
         """Stored buckets with ``since <= bucket_start < until``, oldest first.
 
         Args:
-            contract_id: The contract.
+            contract_id: The contract, or None for every contract.
             check_type: One check type, or None for all of them.
             granularity: ``hour`` or ``day``.
             since: First bucket start (inclusive).
@@ -627,19 +641,17 @@ class RollupRepository:
         if granularity not in _STEP:
             raise ValueError(f"granularity must be one of {', '.join(GRANULARITIES)}")
         parameters: dict[str, Any] = {
-            "b_contract": contract_id,
             "b_granularity": granularity,
             "b_since": since,
             "b_until": until,
         }
         if check_type is not None:
             parameters["b_check_type"] = check_type
+        if contract_id is not None:
+            parameters["b_contract"] = contract_id
+        query = _series_query(check_type is not None, one_contract=contract_id is not None)
         async with self.database.connect() as connection:
-            rows = (
-                (await connection.execute(_series_query(check_type is not None), parameters))
-                .mappings()
-                .all()
-            )
+            rows = (await connection.execute(query, parameters)).mappings().all()
         return [
             RollupRow(
                 r["contract_id"],
@@ -653,14 +665,15 @@ class RollupRepository:
 
 
 @functools.cache
-def _series_query(one_type: bool) -> Any:
+def _series_query(one_type: bool, *, one_contract: bool = True) -> Any:
     """The query of `RollupRepository.series`, built once (reports call it per contract)."""
     query = select(sla_rollups).where(
-        sla_rollups.c.contract_id == bindparam("b_contract"),
         sla_rollups.c.granularity == bindparam("b_granularity"),
         sla_rollups.c.bucket_start >= bindparam("b_since"),
         sla_rollups.c.bucket_start < bindparam("b_until"),
     )
+    if one_contract:
+        query = query.where(sla_rollups.c.contract_id == bindparam("b_contract"))
     if one_type:
         query = query.where(sla_rollups.c.check_type == bindparam("b_check_type"))
     return query.order_by(sla_rollups.c.bucket_start, sla_rollups.c.check_type)

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from floe_monitoring.checks import CheckResult
-from floe_monitoring.reports import SlaReport, build_report
+from floe_monitoring.reports import SlaReport, build_report, build_reports_for_all
 from floe_monitoring.store import CycleWrite, StateStore, StoredResult
 from floe_monitoring.store.rollups import RollupRepository
 
@@ -218,3 +218,72 @@ async def test_a_random_history_matches_brute_force_on_both_backends(
     await check_history(
         state_url, result_factory, oracle, specs, [7, 25, 3], report_windows, "urn:prop:fixed"
     )
+
+
+async def test_reports_for_all_equal_each_contracts_own_report(
+    state_url: str, result_factory: ResultFactory
+) -> None:
+    """The all-contract report reads every contract's rows at once: same figures."""
+    rnd = random.Random(20261127)
+    store = StateStore(state_url)
+    await store.open()
+    try:
+        # Different schedules per contract: each reads raw edges as far back as its own
+        # longest interval, though the shared read looks back as far as the longest of all.
+        for n, interval in enumerate((60.0, 900.0, 7_200.0, None)):
+            contract_id = f"urn:all:{n}"
+            await store.save_contract(
+                contract_id=contract_id,
+                name=f"all{n}",
+                version="1.0.0",
+                domain=None,
+                owner=None,
+                source=None,
+                document={},
+                now=T0,
+            )
+            if interval is not None:
+                await store.save_schedules(
+                    [
+                        {
+                            "check_key": f"{contract_id}:{check_type}:{element}",
+                            "contract_id": contract_id,
+                            "check_type": check_type,
+                            "element": element,
+                            "interval_seconds": interval,
+                            "next_due_at": NOW,
+                        }
+                        for check_type, element in CHECKS
+                    ]
+                )
+            specs = [
+                (
+                    rnd.randrange(len(CHECKS)),
+                    rnd.randrange(SPAN),
+                    rnd.choice(["pass", "pass", "warn", "fail", "error", "skipped"]),
+                    rnd.random() < 0.1,
+                    rnd.choice([None, rnd.uniform(0, 100)]),
+                )
+                for _ in range(150)
+            ]
+            stored = [_stored(result_factory, spec, contract_id) for spec in specs]
+            await store.write(CycleWrite(results=stored))
+        # Windows with raw edges (partial hours) and partial days.
+        since, until = T0 + timedelta(seconds=1_234), T0 + timedelta(days=2, seconds=5_678)
+        every = await build_reports_for_all(
+            store, window="rolling-7d", since=since, until=until, now=NOW
+        )
+        assert [r.contract_id for r in every] == [f"urn:all:{n}" for n in range(4)]
+        for report in every:
+            own = await build_report(
+                store,
+                contract=report.contract_id,
+                window="rolling-7d",
+                since=since,
+                until=until,
+                now=NOW,
+            )
+            assert report.model_dump() == own.model_dump()
+            assert report.check_types  # something to compare
+    finally:
+        await store.close()
