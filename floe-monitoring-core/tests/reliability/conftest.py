@@ -42,6 +42,22 @@ SOAK = os.environ.get("FLOE_SOAK", "").strip() not in ("", "0", "false", "no")
 SCALE = 10 if SOAK else 1
 
 
+#: The signing secret of the suite's loopback webhooks (the Standard Webhooks test key).
+WEBHOOK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+
+def webhook_settings(url: str, **extra: Any) -> dict[str, Any]:
+    """Settings of a loopback webhook channel: JSON mode, signed, plain HTTP allowed."""
+    return {
+        "type": "webhook",
+        "url": url,
+        "mode": "json",
+        "secret": WEBHOOK_SECRET,
+        "allow_insecure_http": True,
+        **extra,
+    }
+
+
 def scaled(size: int) -> int:
     """`size` in `make test`, ten times `size` under `make soak`."""
     return size * SCALE

@@ -18,7 +18,7 @@ from floe_monitoring.engine import ContractMonitor
 from floe_monitoring.routing import RoutingRule
 from floe_testing_kit import FakeHTTPServer
 
-from .conftest import Figures, MissingTables, wait_until, write_contracts
+from .conftest import Figures, MissingTables, wait_until, webhook_settings, write_contracts
 
 BURST = 100
 
@@ -28,15 +28,7 @@ async def test_a_burst_of_100_notifications_is_dispatched_within_5_seconds(
 ) -> None:
     write_contracts(tmp_path / "contracts", BURST)
     async with FakeHTTPServer() as receiver:
-        hook = ChannelEntry.model_validate(
-            {
-                "type": "webhook",
-                "url": f"{receiver.url}/in",
-                "mode": "json",
-                "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-                "allow_insecure_http": True,
-            }
-        )
+        hook = ChannelEntry.model_validate(webhook_settings(f"{receiver.url}/in"))
         config = MonitorConfig(
             contracts=(str(tmp_path / "contracts" / "*.yaml"),),
             state=StateConfig(url=SecretStr(state_url)),

@@ -38,7 +38,7 @@ from floe_monitoring.engine import ContractMonitor
 from floe_monitoring.routing import RoutingRule
 from floe_testing_kit import FakeHTTPServer, RecordedRequest, ScriptedResponse
 
-from .conftest import Figures
+from .conftest import Figures, webhook_settings
 
 ORDERS = pa.schema(
     [
@@ -124,15 +124,7 @@ class Lake:
             },
             state=StateConfig(url=SecretStr(state_url)),
             channels={
-                "hook": ChannelEntry.model_validate(
-                    {
-                        "type": "webhook",
-                        "url": f"{self.receiver.url}/in",
-                        "mode": "json",
-                        "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-                        "allow_insecure_http": True,
-                    }
-                )
+                "hook": ChannelEntry.model_validate(webhook_settings(f"{self.receiver.url}/in"))
             },
             routing=(RoutingRule(channel="hook"),),
             monitoring={  # type: ignore[arg-type]

@@ -32,7 +32,7 @@ from floe_monitoring.routing import RoutingRule
 from floe_monitoring.scheduling import ManualClock
 from floe_testing_kit import FakeHTTPServer
 
-from .conftest import Figures
+from .conftest import Figures, webhook_settings
 
 START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 STEP = timedelta(minutes=5)
@@ -105,17 +105,7 @@ async def test_clock_jumps_neither_double_fire_nor_lose_schedules(
                 }
             ),
             state=StateConfig(url=SecretStr(state_url)),
-            channels={
-                "hook": ChannelEntry.model_validate(
-                    {
-                        "type": "webhook",
-                        "url": f"{receiver.url}/in",
-                        "mode": "json",
-                        "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-                        "allow_insecure_http": True,
-                    }
-                )
-            },
+            channels={"hook": ChannelEntry.model_validate(webhook_settings(f"{receiver.url}/in"))},
             routing=(RoutingRule(channel="hook"),),
             monitoring={  # type: ignore[arg-type]
                 "intervals": {"freshness": "5m", "availability": "5m", "schema_drift": "5m"},

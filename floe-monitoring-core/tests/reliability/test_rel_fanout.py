@@ -16,19 +16,11 @@ from floe_monitoring.routing import RoutingRule
 from floe_monitoring.store import OutboxStatus
 from floe_testing_kit import FakeHTTPServer
 
-from .conftest import Figures, MissingTables, write_contracts
+from .conftest import Figures, MissingTables, webhook_settings, write_contracts
 
 
 def _hook(url: str) -> ChannelEntry:
-    return ChannelEntry.model_validate(
-        {
-            "type": "webhook",
-            "url": url,
-            "mode": "json",
-            "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-            "allow_insecure_http": True,
-        }
-    )
+    return ChannelEntry.model_validate(webhook_settings(url))
 
 
 async def test_a_violation_routed_to_two_channels_reaches_both(

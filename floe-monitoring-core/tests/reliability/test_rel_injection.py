@@ -36,7 +36,13 @@ from floe_monitoring.routing import RoutingRule
 from floe_testing_kit import FakeHTTPServer
 from floe_testing_kit.events import make_event
 
-from .conftest import MISSING_TABLE_CONTRACT, Figures, MissingTables, write_contracts
+from .conftest import (
+    MISSING_TABLE_CONTRACT,
+    Figures,
+    MissingTables,
+    webhook_settings,
+    write_contracts,
+)
 from .rel_channels import VARIANTS, Destination, destinations
 
 SECRET = "PLANTED-injection-0123456789abcd"
@@ -192,17 +198,7 @@ async def test_a_contract_with_a_lone_surrogate_does_not_stop_the_others(
         config = MonitorConfig(
             contracts=(str(tmp_path / "contracts" / "*.yaml"),),
             state=StateConfig(url=SecretStr(state_url)),
-            channels={
-                "hook": ChannelEntry.model_validate(
-                    {
-                        "type": "webhook",
-                        "url": f"{receiver.url}/in",
-                        "mode": "json",
-                        "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-                        "allow_insecure_http": True,
-                    }
-                )
-            },
+            channels={"hook": ChannelEntry.model_validate(webhook_settings(f"{receiver.url}/in"))},
             routing=(RoutingRule(channel="hook"),),
             monitoring={"rate_limit": None, "scheduling": "local"},  # type: ignore[arg-type]
             base_dir=tmp_path,

@@ -31,7 +31,7 @@ from floe_monitoring.delivery.policy import RetryPolicy
 from floe_monitoring.store import OutboxStatus, StateStore
 from floe_testing_kit import FakeHTTPServer, RecordedRequest, ScriptedResponse
 
-from .conftest import SOAK, Figures, scaled, write_contracts
+from .conftest import SOAK, Figures, scaled, webhook_settings, write_contracts
 
 NOTIFICATIONS = scaled(1000)
 TRANSITIONS = 4  # firing, resolved, firing, resolved
@@ -67,15 +67,7 @@ def _config(tmp: Path, state_url: str, receiver_url: str) -> Path:
     config: dict[str, Any] = {
         "contracts": [str(tmp / "contracts" / "*.yaml")],
         "state": {"url": state_url},
-        "channels": {
-            "hook": {
-                "type": "webhook",
-                "url": f"{receiver_url}/in",
-                "mode": "json",
-                "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-                "allow_insecure_http": True,
-            }
-        },
+        "channels": {"hook": webhook_settings(f"{receiver_url}/in")},
         "routing": [{"channel": "hook"}],
         "monitoring": {
             "rate_limit": None,

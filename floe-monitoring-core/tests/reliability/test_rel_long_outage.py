@@ -31,7 +31,7 @@ from floe_monitoring.scheduling import ManualClock
 from floe_monitoring.store import OutboxStatus
 from floe_testing_kit import FakeHTTPServer, RecordedRequest, ScriptedResponse
 
-from .conftest import SOAK, Figures, MissingTables, scaled, write_contracts
+from .conftest import SOAK, Figures, MissingTables, scaled, webhook_settings, write_contracts
 
 START = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
 OUTAGE = timedelta(hours=26)
@@ -66,17 +66,7 @@ async def test_a_26_hour_outage_at_the_default_policy(tmp_path: Path, figures: F
         config = MonitorConfig(
             contracts=(str(tmp_path / "contracts" / "*.yaml"),),
             state=StateConfig(url=SecretStr(f"sqlite+aiosqlite:///{tmp_path / 'state.db'}")),
-            channels={
-                "hook": ChannelEntry.model_validate(
-                    {
-                        "type": "webhook",
-                        "url": f"{server.url}/in",
-                        "mode": "json",
-                        "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-                        "allow_insecure_http": True,
-                    }
-                )
-            },
+            channels={"hook": ChannelEntry.model_validate(webhook_settings(f"{server.url}/in"))},
             routing=(RoutingRule(channel="hook"),),
             monitoring={"rate_limit": None, "scheduling": "local"},  # type: ignore[arg-type]
             base_dir=tmp_path,

@@ -41,6 +41,7 @@ from .conftest import (
     running_service,
     scaled,
     wait_until,
+    webhook_settings,
     write_config,
     write_contracts,
 )
@@ -96,16 +97,7 @@ def _config(root: Path, state_url: str, port: int) -> dict[str, Any]:
             }
         },
         "state": {"url": state_url},
-        "channels": {
-            "hook": {
-                "type": "webhook",
-                "url": f"http://127.0.0.1:{port}/in",
-                "mode": "json",
-                "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-                "allow_insecure_http": True,
-                "timeout_seconds": 1,
-            }
-        },
+        "channels": {"hook": webhook_settings(f"http://127.0.0.1:{port}/in", timeout_seconds=1)},
         "routing": [{"channel": "hook"}],
         # Availability only: a schema-drift check's first slot falls anywhere in its hour
         # and would fire a notification of its own in the middle of the test.
