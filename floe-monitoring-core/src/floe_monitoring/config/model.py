@@ -21,7 +21,7 @@ from floe_monitoring.contracts.overrides import (
     ContractOverrides,
     ContractsConfig,
 )
-from floe_monitoring.contracts.sla import parse_duration
+from floe_monitoring.contracts.sla import to_duration
 from floe_monitoring.delivery.policy import RetryPolicy
 from floe_monitoring.incidents.policy import IncidentPolicy
 from floe_monitoring.routing import (
@@ -45,24 +45,6 @@ __all__ = [
 ]
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
-
-
-def to_duration(value: Any) -> Any:
-    """Read "15m", "30s", "PT6H", "6 hours" or seconds as a timedelta (else unchanged).
-
-    Raises:
-        ValueError: The value is not a duration, or beyond what a timedelta holds.
-
-    """
-    if isinstance(value, str):
-        return parse_duration(value).value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        try:
-            return timedelta(seconds=value)
-        except OverflowError:
-            # pydantic turns ValueError, not OverflowError, into a validation error.
-            raise ValueError("duration out of range") from None
-    return value
 
 
 Duration = Annotated[timedelta, BeforeValidator(to_duration)]

@@ -20,6 +20,7 @@ __all__ = [
     "parse_date",
     "parse_duration",
     "parse_percent",
+    "to_duration",
 ]
 
 #: Lower-cased property name or synonym -> canonical ODCS name.
@@ -86,6 +87,27 @@ class Duration(NamedTuple):
 def canonical_sla_name(name: str) -> str | None:
     """The canonical ODCS name of an SLA property or synonym, or None if unknown."""
     return SLA_SYNONYMS.get(name.strip().lower())
+
+
+def to_duration(value: object) -> object:
+    """Read "15m", "30s", "PT6H", "6 hours" or seconds as a timedelta (else unchanged).
+
+    The one reader of configured durations (monitor config, routing rules), for pydantic
+    `BeforeValidator`s: anything that is neither text nor a number is left to the field.
+
+    Raises:
+        ValueError: The value is not a duration, or beyond what a timedelta holds.
+
+    """
+    if isinstance(value, str):
+        return parse_duration(value).value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            return timedelta(seconds=value)
+        except OverflowError:
+            # pydantic turns ValueError, not OverflowError, into a validation error.
+            raise ValueError("duration out of range") from None
+    return value
 
 
 def parse_duration(value: object, unit: str | None = None) -> Duration:

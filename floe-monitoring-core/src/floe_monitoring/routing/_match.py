@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator
 
-from floe_monitoring.contracts.sla import parse_duration
+from floe_monitoring.contracts.sla import to_duration
 from floe_monitoring.sdk.event import ContractViolationEvent
 
 __all__ = [
@@ -74,20 +74,8 @@ def require_utc(value: datetime, name: str = "now") -> datetime:
     return value.astimezone(UTC)
 
 
-def _duration(value: Any) -> Any:
-    # Accept the spellings contracts use ("PT30M", "30 min", "1h") besides seconds.
-    if isinstance(value, str):
-        return parse_duration(value).value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        try:
-            return timedelta(seconds=value)
-        except OverflowError:  # pydantic reports ValueError as a field error, not this
-            raise ValueError("duration out of range") from None
-    return value
-
-
 #: A `timedelta` config field that also reads ``"PT30M"``, ``"30 min"`` or seconds.
-DurationField = Annotated[timedelta, BeforeValidator(_duration)]
+DurationField = Annotated[timedelta, BeforeValidator(to_duration)]
 
 
 def accept_alias(data: Any, alias: str, name: str) -> Any:
