@@ -12,7 +12,15 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+)
 
 from floe_monitoring.catalog.config import CatalogConfig, TableSourceConfig
 from floe_monitoring.contracts.overrides import (
@@ -33,6 +41,11 @@ from floe_monitoring.routing import (
     Silence,
 )
 from floe_monitoring.store.database import DEFAULT_STATE_URL
+from floe_monitoring.store.retention import (
+    DEFAULT_HOURLY_RETENTION,
+    DEFAULT_RETENTION,
+    MIN_RETENTION,
+)
 
 __all__ = [
     "CatalogEntry",
@@ -116,7 +129,14 @@ class MonitoringConfig(BaseModel):
     )
     schedule_poll_interval: Duration = timedelta(seconds=1)
     retention: Duration = Field(
-        default=timedelta(days=90), description="Raw results kept this long."
+        default=DEFAULT_RETENTION,
+        description="Raw results kept this long (at least 3 days: burn rates are "
+        "evaluated on them). SLA history lives on in the rollups.",
+    )
+    hourly_retention: Duration = Field(
+        default=DEFAULT_HOURLY_RETENTION,
+        description="Hourly rollups kept this long (at least retention); daily rollups "
+        "are kept for ever. Reports reaching further back start and end on whole days.",
     )
     default_slo_target: float = Field(
         default=0.99, gt=0, lt=1, description="SLO target when a contract states no availability."
@@ -133,6 +153,24 @@ class MonitoringConfig(BaseModel):
         "replica's checks are taken over after it.",
     )
     catalog_workers: int = Field(default=8, ge=1, description="Threads for PyIceberg calls.")
+
+    @field_validator("retention")
+    @classmethod
+    def _long_enough(cls, value: timedelta) -> timedelta:
+        if value < MIN_RETENTION:
+            raise ValueError(
+                f"must be at least {MIN_RETENTION.days} days: the longest burn-rate window "
+                "is evaluated on raw results"
+            )
+        return value
+
+    @field_validator("hourly_retention")
+    @classmethod
+    def _after_raw(cls, value: timedelta, info: ValidationInfo) -> timedelta:
+        raw = info.data.get("retention")
+        if raw is not None and value < raw:
+            raise ValueError("must be at least as long as retention")
+        return value
 
 
 class ServiceConfig(BaseModel):

@@ -20,7 +20,7 @@ from floe_monitoring.contracts.model import Contract
 from floe_monitoring.reports import BurnAlert, burn_alerts_from_samples
 from floe_monitoring.sdk.enums import Severity, ViolationType
 from floe_monitoring.sdk.event import ContractViolationEvent, derive_dedup_key
-from floe_monitoring.store.retention import retention_job, singleton
+from floe_monitoring.store.retention import PruneCounts, retention_job, singleton
 from floe_monitoring.store.state_store import StateStore
 
 __all__ = ["BURN_CHECK_TYPES", "Job", "JobRunner", "burn_events"]
@@ -175,6 +175,10 @@ async def evaluate_burn(
     return events
 
 
-async def run_retention(store: StateStore, retention: timedelta, now: datetime) -> int:
-    """Prune raw results older than `retention` (rollups are kept)."""
-    return await retention_job(store.database, now=now, retention=retention)
+async def run_retention(
+    store: StateStore, retention: timedelta, hourly_retention: timedelta, now: datetime
+) -> PruneCounts:
+    """Prune raw results and hourly rollups past their periods (daily rollups are kept)."""
+    return await retention_job(
+        store.database, now=now, retention=retention, hourly_retention=hourly_retention
+    )

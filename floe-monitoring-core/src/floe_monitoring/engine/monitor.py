@@ -474,12 +474,18 @@ class ContractMonitor:
         return contract_from_dict(document, source=contract.source, config=self._contracts_config)
 
     async def _retention(self, now: datetime) -> None:
-        pruned = await run_retention(self.store, self.config.monitoring.retention, now)
-        if pruned:
+        monitoring = self.config.monitoring
+        pruned = await run_retention(
+            self.store, monitoring.retention, monitoring.hourly_retention, now
+        )
+        if pruned.raw_results or pruned.hourly_rollups:
             _log.info(
-                "retention: %d raw results older than %s pruned",
-                pruned,
-                self.config.monitoring.retention,
+                "retention: %d raw results older than %s and %d hourly rollups older than %s"
+                " pruned",
+                pruned.raw_results,
+                monitoring.retention,
+                pruned.hourly_rollups,
+                monitoring.hourly_retention,
             )
 
     async def _burn(self, now: datetime) -> None:

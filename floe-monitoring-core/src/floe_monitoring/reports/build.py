@@ -206,19 +206,22 @@ async def _build(
     burn_rules: Sequence[BurnRule],
     shared: SharedReads | None = None,
 ) -> SlaReport:
-    end = window.until
-    days = day_ranges(min(window.since, end - SERIES_MIN_DAYS * _DAY), end)
-    burn_windows = sorted({w for r in burn_rules for w in (r.long_window, r.short_window)})
     reader = WindowReader(store.database, contract.contract_id, shared=shared)
+    coverage = await reader.prepare()
+    # Edges past a retention tier fall on whole hours or days, and the report says so.
+    # Burn-rate windows keep their length: a 5-minute rate read from an hour would lie.
+    since, end = coverage.window(window.since, window.until)
+    days = day_ranges(coverage.snap(min(since, end - SERIES_MIN_DAYS * _DAY)), end)
+    burn_windows = sorted({w for r in burn_rules for w in (r.long_window, r.short_window)})
     await reader.load(
         [
-            (window.since, end),
+            (since, end),
             *((start, stop) for _, start, stop in days),
             *((end - w, end) for w in burn_windows),
-            (end - AVAILABILITY_WINDOW, end),
+            (coverage.snap(end - AVAILABILITY_WINDOW), end),
         ]
     )
-    in_window = {t: v for t, v in reader.totals(window.since, end).items() if not v.is_empty}
+    in_window = {t: v for t, v in reader.totals(since, end).items() if not v.is_empty}
     daily = [(day, start, stop, reader.totals(start, stop)) for day, start, stop in days]
     burning = {w: reader.totals(end - w, end) for w in burn_windows}
     resolved_targets = await _targets(
@@ -243,7 +246,7 @@ async def _build(
         contract_version=contract.version,
         window=window.kind,
         window_label=window.label,
-        since=window.since,
+        since=since,
         until=end,
         generated_at=now,
         compliance=mean_compliance(r.compliance for r in reports),
@@ -331,13 +334,14 @@ def _point(
 def _availability(
     reader: WindowReader, end: datetime, targets: Mapping[str, tuple[float, TargetSource]]
 ) -> AvailabilityWindow24h | None:
-    totals = reader.totals(end - AVAILABILITY_WINDOW, end).get("availability")
+    since = reader.coverage.snap(end - AVAILABILITY_WINDOW)
+    totals = reader.totals(since, end).get("availability")
     if totals is None or "availability" not in targets:
         return None
     compliance = tally("availability", totals).compliance
     target = targets["availability"][0]
     return AvailabilityWindow24h(
-        since=end - AVAILABILITY_WINDOW,
+        since=since,
         until=end,
         compliance=compliance,
         target=target,

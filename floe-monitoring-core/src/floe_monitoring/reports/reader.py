@@ -6,7 +6,9 @@ its series, the burn-rate windows, the last 24 hours). It plans each one
 handful of queries: one range of daily rollups, the hourly rollups of partial days, and
 the raw results of partial hours. Raw results are read from one check interval before a
 raw segment, so a status that began earlier counts for the part inside it. `totals`
-then answers each window from memory. Sample data is never used.
+then answers each window from memory. Sample data is never used. `WindowReader.prepare`
+says what the retention tiers still cover, so a report can move window edges older than
+a tier to whole hours or days (see `floe_monitoring.reports.windows`).
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from floe_monitoring.reports.windows import plan_segments
+from floe_monitoring.reports.windows import Coverage, plan_segments
 from floe_monitoring.store.database import Database
+from floe_monitoring.store.retention import Horizons, read_horizons
 from floe_monitoring.store.rollups import (
     Granularity,
     ResultPoint,
@@ -66,6 +69,14 @@ class SharedReads:
         self._series: dict[tuple[str, datetime, datetime], dict[str, list[RollupRow]]] = {}
         self._points: dict[Range, dict[str, list[ResultPoint]]] = {}
         self._intervals: dict[str, dict[str, float]] | None = None
+        self._horizons: Horizons | None = None
+
+    async def horizons(self) -> Horizons:
+        """`read_horizons`."""
+        if self._horizons is None:
+            async with self.database.connect() as connection:
+                self._horizons = await read_horizons(connection)
+        return self._horizons
 
     async def series(
         self, contract_id: str, granularity: Granularity, start: datetime, end: datetime
@@ -128,6 +139,8 @@ class WindowReader:
         self._points: list[ResultPoint] = []
         self._intervals: dict[str, float] = {}
         self._lookback = max_cap({})
+        self._prepared = False
+        self.coverage = Coverage()
 
     @property
     def check_types(self) -> set[str]:
@@ -135,8 +148,32 @@ class WindowReader:
         seen = {t for by_type in self._buckets.values() for t in by_type}
         return seen | {p.check_type for p in self._points}
 
+    async def prepare(self) -> Coverage:
+        """Read the contract's check intervals and the retention marks (once).
+
+        Returns:
+            What the stored tiers cover (`coverage`): the window edges reports state.
+        """
+        if self._prepared:
+            return self.coverage
+        if self._shared is not None:
+            self._intervals = await self._shared.intervals(self.contract_id)
+            horizons = await self._shared.horizons()
+        else:
+            async with self.database.connect() as connection:
+                self._intervals = await schedule_intervals(connection, contract_id=self.contract_id)
+                horizons = await read_horizons(connection)
+        self._lookback = max_cap(self._intervals)
+        self.coverage = Coverage(
+            raw_from=None if horizons.raw is None else horizons.raw + self._lookback,
+            hourly_from=horizons.hourly,
+        )
+        self._prepared = True
+        return self.coverage
+
     async def load(self, windows: Iterable[Range]) -> None:
         """Read what `totals` needs to answer each of `windows`."""
+        await self.prepare()
         wanted: dict[str, list[Range]] = {"raw": [], "hour": [], "day": []}
         for since, until in windows:
             for segment in plan_segments(since, until):
@@ -164,8 +201,6 @@ class WindowReader:
             await self._load_shared_raw(self._shared, raw)
             return
         async with self.database.connect() as connection:
-            self._intervals = await schedule_intervals(connection, contract_id=self.contract_id)
-            self._lookback = max_cap(self._intervals)
             seen = {p.order for p in self._points}
             for start, end in raw:
                 for point in await load_points(
@@ -181,8 +216,6 @@ class WindowReader:
 
     async def _load_shared_raw(self, shared: SharedReads, raw: list[Range]) -> None:
         """The raw part of `load`, from reads shared with other contracts."""
-        self._intervals = await shared.intervals(self.contract_id)
-        self._lookback = max_cap(self._intervals)
         seen = {p.order for p in self._points}
         for start, end in raw:
             for point in await shared.points(self.contract_id, start - self._lookback, start, end):

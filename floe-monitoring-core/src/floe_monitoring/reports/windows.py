@@ -15,6 +15,12 @@ Reading a window (`plan_segments`): whole UTC days come from daily rollups, whol
 at the edges of a partial day from hourly rollups, and only the partial hours at the two
 ends from raw results. So a 90-day report reads about 90 daily rows, at most 46 hourly
 rows and under two hours of raw results per check type.
+
+Retention (`floe_monitoring.store.retention`) keeps raw results for days and hourly
+rollups for about a week. A window edge older than what is left of a tier moves to the
+start of its bucket in the next coarser one (`Coverage.snap`): past raw retention an edge
+falls on the hour, past hourly retention on the day. The report states the window it
+covered, so nothing is estimated.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from floe_monitoring.store.rollups import bucket_floor
 
 __all__ = [
     "ROLLING_DAYS",
+    "Coverage",
     "ReportWindow",
     "Segment",
     "WindowKind",
@@ -141,6 +148,34 @@ def resolve_window(
             f"empty window: {resolved.since.isoformat()} is not before {resolved.until.isoformat()}"
         )
     return resolved
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Where each stored tier still holds every record (see the module docstring).
+
+    Attributes:
+        raw_from: An edge whose hour starts before this has raw results missing (the
+            raw prune mark plus the longest time a result holds); None: all kept.
+        hourly_from: An edge whose hour starts before this has no hourly rollups left
+            (the hourly prune mark, a day boundary); None: all kept.
+    """
+
+    raw_from: datetime | None = None
+    hourly_from: datetime | None = None
+
+    def snap(self, moment: datetime) -> datetime:
+        """`moment`, or the start of its hour or day when finer data is gone."""
+        hour = bucket_floor(moment, "hour")
+        if self.hourly_from is not None and hour < self.hourly_from:
+            return bucket_floor(moment, "day")
+        if self.raw_from is not None and hour < self.raw_from:
+            return hour
+        return moment
+
+    def window(self, since: datetime, until: datetime) -> tuple[datetime, datetime]:
+        """``(snap(since), snap(until))``."""
+        return self.snap(since), self.snap(until)
 
 
 @dataclass(frozen=True)

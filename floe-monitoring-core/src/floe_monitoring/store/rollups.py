@@ -64,6 +64,7 @@ if TYPE_CHECKING:  # cycle.py calls into this module
 
 __all__ = [
     "GRANULARITIES",
+    "HOURLY_PRUNED_MARK",
     "RAW_PRUNED_MARK",
     "TIME_BASED_CHECK_TYPES",
     "BucketKey",
@@ -91,6 +92,9 @@ TIME_BASED_CHECK_TYPES = frozenset({"freshness", "availability"})
 
 #: `job_marks` name: raw results older than this mark may have been pruned.
 RAW_PRUNED_MARK = "raw_results_pruned_before"
+
+#: `job_marks` name: hourly rollups of days before this mark may have been pruned.
+HOURLY_PRUNED_MARK = "hourly_rollups_pruned_before"
 
 _STEP: dict[str, timedelta] = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
 _DAY = timedelta(days=1)

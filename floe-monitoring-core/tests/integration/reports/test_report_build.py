@@ -18,7 +18,7 @@ from floe_monitoring.reports import (
     build_reports_for_all,
 )
 from floe_monitoring.store import CycleWrite, StateStore, StoredResult
-from floe_monitoring.store.retention import prune_raw_results
+from floe_monitoring.store.retention import prune_raw_results, retention_job
 
 ResultFactory = Callable[..., CheckResult]
 NOW = datetime(2026, 3, 18, 12, 0, tzinfo=UTC)
@@ -177,6 +177,53 @@ async def test_whole_buckets_come_from_rollups_not_raw_results(
     )
     assert pruned.burn_rates["1h"] == availability.burn_rates["1h"]
     assert pruned.burn_rates["5m"] is None
+
+
+async def test_edges_past_a_retention_tier_fall_on_whole_hours_and_days(
+    store: StateStore, result_factory: ResultFactory
+) -> None:
+    await _register(store, "urn:orders", "orders")
+    now = NOW + 34 * MIN  # 12:34: no window edge is on a bucket boundary
+    results = [
+        StoredResult(
+            result_factory("availability", "fail" if i % 7 == 0 else "pass", now - i * 10 * MIN)
+        )
+        for i in range(1, 12 * 24 * 6)  # 12 days, every 10 minutes
+    ]
+    await store.write(CycleWrite(results=results))
+    targets = {"availability": 0.99}
+
+    async def report(window: str, since: datetime | None = None) -> SlaReport:
+        return await build_report(
+            store, contract="urn:orders", window=window, now=now, since=since, targets=targets
+        )
+
+    # What the reports will cover once the job has run: rolling-7d from the hour (raw
+    # results are kept 3 days), rolling-10d from the day (hourly rollups 8 days).
+    seven, ten = now - 7 * DAY, now - 10 * DAY
+    expected = {
+        "rolling-7d": await report("rolling-7d", since=seven.replace(minute=0)),
+        "rolling-10d": await report("rolling-10d", since=ten.replace(hour=0, minute=0)),
+    }
+    exact = await report("rolling-7d")
+    assert exact.since == seven  # nothing pruned yet: no snapping
+    counts = await retention_job(store.database, now=now)
+    assert counts.raw_results > 0
+    assert counts.hourly_rollups > 0
+
+    for window, wanted in expected.items():
+        got = await report(window)
+        assert (got.since, got.until) == (wanted.since, wanted.until)
+        assert got.compliance == wanted.compliance
+        assert got.series == wanted.series
+        (mine,) = got.check_types
+        (theirs,) = wanted.check_types
+        # Burn-rate windows keep their length (never stretched to a bucket).
+        assert mine.model_dump(exclude={"burn_rates", "burn_alerts"}) == theirs.model_dump(
+            exclude={"burn_rates", "burn_alerts"}
+        )
+        assert mine.burn_rates["1h"] == theirs.burn_rates["1h"]
+    assert (await report("rolling-7d")).since != exact.since
 
 
 async def test_contracts_are_found_by_id_name_or_history(

@@ -17,19 +17,28 @@ from floe_monitoring.checks import CheckResult
 from floe_monitoring.store import CycleWrite, OutboxEntry, StateStore, StoredResult
 from floe_monitoring.store.retention import (
     DEFAULT_RETENTION,
+    Horizons,
+    PruneCounts,
     lock_id,
     prune_raw_results,
+    read_horizons,
     retention_job,
     rollup_rebuild_job,
     singleton,
 )
-from floe_monitoring.store.rollups import RAW_PRUNED_MARK, RollupRepository, RollupRow
+from floe_monitoring.store.rollups import (
+    HOURLY_PRUNED_MARK,
+    RAW_PRUNED_MARK,
+    RollupRepository,
+    RollupRow,
+)
 from floe_monitoring.store.schema import job_marks, sla_rollups
 
 ResultFactory = Callable[..., CheckResult]
 EventFactory = Callable[..., ContractViolationEvent]
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
 MIN = timedelta(minutes=1)
 
 
@@ -202,21 +211,46 @@ async def test_a_rebuild_never_recomputes_days_whose_raw_results_are_gone(
     assert await _all_rollups(store) == rollups
 
 
-async def test_the_retention_job_keeps_ninety_days(
+async def test_the_retention_job_keeps_each_tier_its_period(
     store: StateStore, result_factory: ResultFactory
 ) -> None:
-    now = T0 + DEFAULT_RETENTION + 2 * HOUR
-    results = [StoredResult(result_factory("quality", "pass", T0 + i * HOUR)) for i in range(4)]
+    # One quality result every 6 hours for 10 days; the job runs at 12:00 on day 10.
+    results = [
+        StoredResult(result_factory("quality", "pass", T0 + i * 6 * HOUR)) for i in range(40)
+    ]
     await store.write(CycleWrite(results=results))
-    assert await retention_job(store.database, now=now) == 2
-    assert len(await store.results(limit=None)) == 2
-    with pytest.raises(ValueError, match="retention"):
+    days = await RollupRepository(store.database).series(
+        "urn:orders", None, "day", T0, T0 + 10 * DAY
+    )
+    now = T0 + 10 * DAY + 12 * HOUR
+    counts = await retention_job(store.database, now=now)
+    raw_cutoff = now - DEFAULT_RETENTION
+    hourly_cutoff = T0 + 2 * DAY  # the day holding now - 8 days, from its start
+    assert counts == PruneCounts(raw_results=30, hourly_rollups=8)
+    assert {r["started_at"] for r in await store.results(limit=None)} == {
+        r.result.started_at for r in results if r.result.started_at >= raw_cutoff
+    }
+    hours = await RollupRepository(store.database).series("urn:orders", None, "hour", T0 - DAY, now)
+    assert min(h.bucket_start for h in hours) == hourly_cutoff
+    assert len(hours) == 32
+    # Daily rollups are the history: all kept, unchanged.
+    assert (
+        await RollupRepository(store.database).series("urn:orders", None, "day", T0, T0 + 10 * DAY)
+        == days
+    )
+    async with store.database.connect() as connection:
+        assert await read_horizons(connection) == Horizons(raw=raw_cutoff, hourly=hourly_cutoff)
+    # A second run finds nothing more to do and moves no mark back.
+    assert await retention_job(store.database, now=now) == PruneCounts()
+    with pytest.raises(ValueError, match="retention must be positive"):
         await retention_job(store.database, now=now, retention=timedelta(0))
+    with pytest.raises(ValueError, match="hourly_retention"):
+        await retention_job(store.database, now=now, hourly_retention=timedelta(days=1))
     with pytest.raises(ValueError, match="batch_size"):
         await prune_raw_results(store.database, older_than=now, batch_size=0)
     async with store.database.connect() as connection:
         names = (await connection.execute(select(job_marks.c.name))).scalars().all()
-    assert names == [RAW_PRUNED_MARK]
+    assert sorted(names) == sorted([RAW_PRUNED_MARK, HOURLY_PRUNED_MARK])
 
 
 async def test_singleton_lets_one_holder_in(store: StateStore) -> None:

@@ -94,3 +94,32 @@ def test_to_duration_raises_value_error_when_out_of_range() -> None:
         to_duration(10**23)
     with pytest.raises(ValueError, match=r"^duration out of range$"):
         to_duration(float("inf"))
+
+
+def test_retention_tiers_default_to_days_and_a_week(tmp_path: Path) -> None:
+    path = tmp_path / "floe-monitor.yaml"
+    path.write_text("monitoring:\n  retention: 4d\n")
+    monitoring = load_config(path, env={}).monitoring
+    assert (monitoring.retention, monitoring.hourly_retention) == (
+        timedelta(days=4),
+        timedelta(days=8),
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "reason"),
+    [
+        ("monitoring:\n  retention: 1d\n", "monitoring.retention", "at least 3 days"),
+        (
+            "monitoring:\n  retention: 10d\n  hourly_retention: 9d\n",
+            "monitoring.hourly_retention",
+            "at least as long as retention",
+        ),
+    ],
+)
+def test_retention_tiers_out_of_order_name_the_key(
+    tmp_path: Path, text: str, key: str, reason: str
+) -> None:
+    error = _error(tmp_path, text)
+    assert key in str(error)
+    assert reason in str(error)
