@@ -165,7 +165,7 @@ async def evaluate_burn(
     """Burn events for `checks` ((contract, check_key, check_type, element, target))."""
     events: list[ContractViolationEvent] = []
     for contract, key, check_type, element, target in checks:
-        samples = await store.availability_samples(key, now - timedelta(days=3))
+        samples = await store.availability_samples(contract.id, key, now - timedelta(days=3))
         if not samples:
             continue
         alerts = burn_alerts_from_samples(

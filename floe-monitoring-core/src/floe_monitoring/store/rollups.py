@@ -574,7 +574,11 @@ class RollupRepository:
             latest = max(g[-1].started_at for g in timed.values())
             stored = _by_check(
                 await _load_neighbours(
-                    connection, sorted(timed), since=earliest - reach, until=latest + reach
+                    connection,
+                    sorted(timed),
+                    sorted({g[0].contract_id for g in timed.values()}),
+                    since=earliest - reach,
+                    until=latest + reach,
                 )
             )
             for check_key, added in timed.items():
@@ -684,12 +688,19 @@ def _series_query(one_type: bool, *, one_contract: bool = True) -> Any:
 
 
 async def _load_neighbours(
-    connection: AsyncConnection, check_keys: Sequence[str], *, since: datetime, until: datetime
+    connection: AsyncConnection,
+    check_keys: Sequence[str],
+    contract_ids: Sequence[str],
+    *,
+    since: datetime,
+    until: datetime,
 ) -> list[ResultPoint]:
-    """Stored results of `check_keys` whose spans the new results may change."""
+    """Stored results of `check_keys` (of `contract_ids`) whose spans the new results may change."""
     query = (
         select(*_POINT_COLUMNS)
         .where(
+            # The contracts first: (contract_id, started_at) is the index there is.
+            check_results.c.contract_id.in_(list(contract_ids)),
             check_results.c.check_key.in_(list(check_keys)),
             check_results.c.started_at >= since,
             check_results.c.started_at <= until,

@@ -235,12 +235,16 @@ class StateStore:
             return [(a, b, c) for a, b, c in (await connection.execute(query)).all()]
 
     async def availability_samples(
-        self, check_key: str, since: datetime
+        self, contract_id: str, check_key: str, since: datetime
     ) -> list[tuple[datetime, bool]]:
-        """(started_at, ok) of a check's results since `since` (errors excluded)."""
+        """(started_at, ok) of a check's results since `since` (errors excluded).
+
+        The contract is named too: (contract_id, started_at) is the index raw results have.
+        """
         query = (
             select(check_results.c.started_at, check_results.c.status)
             .where(
+                check_results.c.contract_id == contract_id,
                 check_results.c.check_key == check_key,
                 check_results.c.started_at >= since,
                 check_results.c.status.in_(["pass", "warn", "fail"]),

@@ -74,7 +74,9 @@ async def test_results_queries(store: StateStore) -> None:
     assert {r["check_type"] for r in await store.latest_results()} == {"freshness", "availability"}
     times = await store.violation_times(NOW - timedelta(days=1))
     assert times == [("urn:orders", "freshness", NOW - timedelta(hours=1))]
-    samples = await store.availability_samples(_result().key, NOW - timedelta(days=1))
+    samples = await store.availability_samples(
+        _result().contract_id, _result().key, NOW - timedelta(days=1)
+    )
     assert samples == [(NOW - timedelta(hours=2), True), (NOW - timedelta(hours=1), False)]
 
 
