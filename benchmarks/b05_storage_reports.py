@@ -16,9 +16,14 @@ places it) in a private PostgreSQL server:
   At the tiny size the script checks them against `RollupRepository.rebuild`, the
   store's own computation, and reports whether they match.
 
-Then: rows and bytes on disk (``pg_total_relation_size``, after VACUUM ANALYZE) per
-contract-day, extrapolated to 10,000 contracts x 90 days, and report latency over the
-last 30 days: `build_report` for one contract, `build_reports_for_all`, and the
+Then: rows and bytes on disk (``pg_total_relation_size``, after VACUUM ANALYZE) of the
+whole history, the bytes of a raw result and of a rollup row (indexes included); the
+store's own retention job at the default tiers (raw results 3 days, hourly rollups 8
+days, daily rollups for ever) and the rows each tier keeps; extrapolated to 10,000
+contracts x 90 days at those tiers (rows kept x bytes per row, daily rollups for 90 days,
+the per-contract tables as measured), beside what keeping every raw result for 90 days
+would take. Report latency over the last 30 days, on the pruned store as a running
+monitor leaves it: `build_report` for one contract, `build_reports_for_all`, and the
 ``floe sla report`` command (a fresh process, bytecode already compiled).
 """
 
@@ -160,6 +165,7 @@ async def _measure(workdir: Path, size: dict[str, int], url: str) -> dict[str, A
     from floe_monitoring.reports import build_report, build_reports_for_all
     from floe_monitoring.scheduling import DEFAULT_INTERVALS
     from floe_monitoring.store.cycle import CycleWrite
+    from floe_monitoring.store.retention import retention_job
     from floe_monitoring.store.state_store import StateStore
 
     contracts, days = size["contracts"], size["days"]
@@ -245,6 +251,10 @@ async def _measure(workdir: Path, size: dict[str, int], url: str) -> dict[str, A
     if size["contracts"] <= 10:
         timings["rollups_match_rebuild"] = float(await _matches_rebuild(store, since, until))
     sizes = await _sizes(store)
+    began = time.perf_counter()
+    pruned = await retention_job(store.database, now=until)
+    timings["prune_s"] = time.perf_counter() - began
+    kept = await _tier_rows(store)
     one_key = "urn:datacontract:bench:c00000"
     one = []
     for _ in range(size["one_reps"]):
@@ -264,8 +274,28 @@ async def _measure(workdir: Path, size: dict[str, int], url: str) -> dict[str, A
     rollups = sizes["rows"]["sla_rollups"]
     contract_days = contracts * days
     total = sum(sizes["bytes"].values())
+    raw_row = sizes["bytes"]["check_results"] / results
+    rollup_row = sizes["bytes"]["sla_rollups"] / rollups
+    per_contract = (total - sizes["bytes"]["check_results"] - sizes["bytes"]["sla_rollups"]) / (
+        contracts
+    )
+    kept_per_contract = {tier: rows / contracts for tier, rows in kept.items()}
+    tiered = (
+        kept_per_contract["raw"] * raw_row
+        + kept_per_contract["hour"] * rollup_row
+        + kept_per_contract["day"] / days * TARGET_DAYS * rollup_row
+        + per_contract
+    )
     return {
         **timings,
+        "raw_result_bytes": raw_row,
+        "rollup_row_bytes": rollup_row,
+        "pruned_raw": pruned.raw_results,
+        "pruned_hourly": pruned.hourly_rollups,
+        "kept_raw_per_contract": kept_per_contract["raw"],
+        "kept_hourly_per_contract": kept_per_contract["hour"],
+        "kept_daily_per_contract": kept_per_contract["day"],
+        "extrapolated_untiered_gb": total / contract_days * TARGET_CONTRACTS * TARGET_DAYS / 1e9,
         "contracts": contracts,
         "days": days,
         "results_per_contract_day": results / contract_days,
@@ -274,7 +304,7 @@ async def _measure(workdir: Path, size: dict[str, int], url: str) -> dict[str, A
         "results_bytes_per_contract_day": sizes["bytes"]["check_results"] / contract_days,
         "rollups_bytes_per_contract_day": sizes["bytes"]["sla_rollups"] / contract_days,
         "total_gb": total / 1e9,
-        "extrapolated_gb": total / contract_days * TARGET_CONTRACTS * TARGET_DAYS / 1e9,
+        "extrapolated_gb": tiered * TARGET_CONTRACTS / 1e9,
         "report_one_s": statistics.median(one),
         "report_all_s": statistics.median(every),
         "table_bytes": sizes["bytes"],
@@ -316,6 +346,30 @@ async def _sizes(store: Any) -> dict[str, dict[str, int]]:
                 await connection.execute(text(f'SELECT count(*) FROM "{name}"'))  # noqa: S608
             ).scalar_one()
     return {"bytes": {n: int(b) for n, b in found}, "rows": {n: int(c) for n, c in counts.items()}}
+
+
+async def _tier_rows(store: Any) -> dict[str, int]:
+    """Rows each tier keeps: raw results, hourly and daily rollups."""
+    from sqlalchemy import func, select
+
+    from floe_monitoring.store.schema import check_results, sla_rollups
+
+    async with store.database.connect() as connection:
+        raw = (await connection.execute(select(func.count()).select_from(check_results))).scalar()
+        by_granularity = dict(
+            (
+                await connection.execute(
+                    select(sla_rollups.c.granularity, func.count()).group_by(
+                        sla_rollups.c.granularity
+                    )
+                )
+            ).all()
+        )
+    return {
+        "raw": int(raw or 0),
+        "hour": by_granularity.get("hour", 0),
+        "day": by_granularity.get("day", 0),
+    }
 
 
 async def _matches_rebuild(store: Any, since: datetime, until: datetime) -> bool:
@@ -385,13 +439,24 @@ FIGURES = [
     Figure("bytes_per_contract_day", "bytes on disk per contract-day (all tables)", "B"),
     Figure("results_bytes_per_contract_day", "  of which raw results + indexes", "B"),
     Figure("rollups_bytes_per_contract_day", "  of which rollups + indexes", "B"),
+    Figure("raw_result_bytes", "bytes per raw result (row + indexes)", "B"),
+    Figure("rollup_row_bytes", "bytes per rollup row (row + indexes)", "B"),
+    Figure("pruned_raw", "retention job: raw results pruned"),
+    Figure("pruned_hourly", "retention job: hourly rollups pruned"),
+    Figure("kept_raw_per_contract", "kept per contract: raw results (3 days)"),
+    Figure("kept_hourly_per_contract", "kept per contract: hourly rollups (8 days)"),
+    Figure("kept_daily_per_contract", "kept per contract: daily rollups (every day)"),
     Figure("extrapolated_gb", "extrapolated: 10,000 contracts x 90 days", "GB", 10, "lower", 1),
+    Figure(
+        "extrapolated_untiered_gb", "  the same keeping every raw result 90 days", "GB", digits=1
+    ),
     Figure("report_one_s", "build_report, one contract, 30 days", "s", 1, "lower", 3),
     Figure("report_all_s", "build_reports_for_all, 30 days", "s", 10, "lower", 2),
     Figure("cli_one_s", "floe sla report --contract (new process)", "s", 1, "lower", 2),
     Figure("cli_all_s", "floe sla report, all contracts (new process)", "s", 10, "lower", 2),
     Figure("rollups_match_rebuild", "server-side rollups == rebuild (tiny only)", digits=0),
     Figure("load_s", "time to load the history", "s", digits=1),
+    Figure("prune_s", "retention job on the loaded history", "s", digits=1),
 ]
 
 

@@ -27,7 +27,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from floe_monitoring.contracts.sla import canonical_sla_name, parse_percent
 from floe_monitoring.reports.burn import (
     DEFAULT_BURN_RULES,
     BurnRule,
@@ -52,6 +51,7 @@ from floe_monitoring.reports.model import (
     TargetSource,
 )
 from floe_monitoring.reports.reader import SharedReads, WindowReader
+from floe_monitoring.reports.targets import newest_target, target_from_document
 from floe_monitoring.reports.trend import classify_trend
 from floe_monitoring.reports.windows import ReportWindow, day_ranges, resolve_window
 from floe_monitoring.store.rollups import RollupTotals
@@ -225,7 +225,7 @@ async def _build(
     daily = [(day, start, stop, reader.totals(start, stop)) for day, start, stop in days]
     burning = {w: reader.totals(end - w, end) for w in burn_windows}
     resolved_targets = await _targets(
-        store, contract, sorted(in_window), end, targets, default_target
+        store, contract, sorted(in_window), end, targets, default_target, shared
     )
 
     reports = [
@@ -356,16 +356,19 @@ async def _targets(
     until: datetime,
     explicit: Mapping[str, float],
     default_target: float,
+    shared: SharedReads | None,
 ) -> dict[str, tuple[float, TargetSource]]:
     resolved: dict[str, tuple[float, TargetSource]] = {}
     for check_type in check_types:
         if check_type in explicit:
             resolved[check_type] = (explicit[check_type], "explicit")
         elif check_type == "availability":
-            from_results = await _availability_target_from_results(
-                store, contract.contract_id, until
-            )
-            from_document = _availability_target_from_document(contract.document)
+            if shared is not None:
+                from_results = (await shared.availability_targets(until)).get(contract.contract_id)
+            else:
+                async with store.database.connect() as connection:
+                    from_results = await newest_target(connection, contract.contract_id, until)
+            from_document = target_from_document(contract.document)
             if from_results is not None:
                 resolved[check_type] = (from_results, "results")
             elif from_document is not None:
@@ -375,40 +378,3 @@ async def _targets(
         else:
             resolved[check_type] = (default_target, "default")
     return resolved
-
-
-async def _availability_target_from_results(
-    store: StateStore, contract_id: str, until: datetime
-) -> float | None:
-    query = (
-        select(check_results.c.check_key, check_results.c.details)
-        .where(
-            check_results.c.contract_id == contract_id,
-            check_results.c.check_type == "availability",
-            check_results.c.started_at < until,
-        )
-        .order_by(check_results.c.started_at.desc(), check_results.c.id.desc())
-        .limit(200)
-    )
-    newest: dict[str, float] = {}
-    async with store.database.connect() as connection:
-        for check_key, details in (await connection.execute(query)).all():
-            target = (details or {}).get("target")
-            if check_key not in newest and isinstance(target, int | float) and 0 < target <= 1:
-                newest[check_key] = float(target)
-    return max(newest.values()) if newest else None
-
-
-def _availability_target_from_document(document: Mapping[str, Any] | None) -> float | None:
-    found: list[float] = []
-    for item in (document or {}).get("slaProperties") or []:
-        if not isinstance(item, Mapping):
-            continue
-        if canonical_sla_name(str(item.get("property", ""))) != "availability":
-            continue
-        try:
-            found.append(parse_percent(item.get("value"), item.get("unit")))
-        except ValueError:
-            continue
-    valid = [f for f in found if f > 0]
-    return max(valid) if valid else None

@@ -16,26 +16,29 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from floe_monitoring.reports.targets import newest_targets_for_all
 from floe_monitoring.reports.windows import Coverage, plan_segments
 from floe_monitoring.store.database import Database
 from floe_monitoring.store.retention import Horizons, read_horizons
 from floe_monitoring.store.rollups import (
+    BucketValues,
     Granularity,
     ResultPoint,
     RollupRepository,
-    RollupRow,
     RollupTotals,
     accumulate,
     load_points,
     max_cap,
     schedule_intervals,
     schedule_intervals_by_contract,
+    sum_values,
 )
 
 __all__ = ["SharedReads", "WindowReader"]
 
 _STEP = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
 Range = tuple[datetime, datetime]
+_Bucket = tuple[str, datetime, str, BucketValues]  # contract_id, bucket_start, check_type
 
 
 def _merge(ranges: Iterable[Range]) -> list[Range]:
@@ -66,10 +69,18 @@ class SharedReads:
 
     def __init__(self, database: Database) -> None:
         self.database = database
-        self._series: dict[tuple[str, datetime, datetime], dict[str, list[RollupRow]]] = {}
+        self._series: dict[tuple[str, datetime, datetime], dict[str, list[_Bucket]]] = {}
         self._points: dict[Range, dict[str, list[ResultPoint]]] = {}
         self._intervals: dict[str, dict[str, float]] | None = None
         self._horizons: Horizons | None = None
+        self._targets: dict[datetime, dict[str, float]] = {}
+
+    async def availability_targets(self, until: datetime) -> dict[str, float]:
+        """`floe_monitoring.reports.targets.newest_targets_for_all`."""
+        if until not in self._targets:
+            async with self.database.connect() as connection:
+                self._targets[until] = await newest_targets_for_all(connection, until)
+        return self._targets[until]
 
     async def horizons(self) -> Horizons:
         """`read_horizons`."""
@@ -80,14 +91,16 @@ class SharedReads:
 
     async def series(
         self, contract_id: str, granularity: Granularity, start: datetime, end: datetime
-    ) -> list[RollupRow]:
-        """``RollupRepository.series(contract_id, None, granularity, start, end)``."""
+    ) -> list[_Bucket]:
+        """``RollupRepository.bucket_values(contract_id, granularity, start, end)``."""
         key = (granularity, start, end)
         if key not in self._series:
-            rows = await RollupRepository(self.database).series(None, None, granularity, start, end)
-            grouped: dict[str, list[RollupRow]] = {}
+            rows = await RollupRepository(self.database).bucket_values(
+                None, granularity, start, end
+            )
+            grouped: dict[str, list[_Bucket]] = {}
             for row in rows:
-                grouped.setdefault(row.contract_id, []).append(row)
+                grouped.setdefault(row[0], []).append(row)
             self._series[key] = grouped
         return self._series[key].get(contract_id, [])
 
@@ -134,7 +147,7 @@ class WindowReader:
         self.database = database
         self.contract_id = contract_id
         self._shared = shared
-        self._buckets: dict[tuple[str, datetime], dict[str, RollupTotals]] = {}
+        self._buckets: dict[tuple[str, datetime], dict[str, BucketValues]] = {}
         self._loaded: dict[str, list[Range]] = {"raw": [], "hour": [], "day": []}
         self._points: list[ResultPoint] = []
         self._intervals: dict[str, float] = {}
@@ -188,11 +201,10 @@ class WindowReader:
                 rows = (
                     await self._shared.series(self.contract_id, granularity, start, end)
                     if self._shared is not None
-                    else await repository.series(self.contract_id, None, granularity, start, end)
+                    else await repository.bucket_values(self.contract_id, granularity, start, end)
                 )
-                for row in rows:
-                    slot = self._buckets.setdefault((granularity, row.bucket_start), {})
-                    slot[row.check_type] = row.totals
+                for _, bucket_start, check_type, values in rows:
+                    self._buckets.setdefault((granularity, bucket_start), {})[check_type] = values
             self._loaded[granularity] = _merge(self._loaded[granularity] + ranges)
         raw = _merge(wanted["raw"])
         if not raw:
@@ -231,18 +243,23 @@ class WindowReader:
             ValueError: If the window was not given to `load` first.
 
         """
-        out: dict[str, RollupTotals] = {}
+        buckets: dict[str, list[BucketValues]] = {}
+        raw: dict[str, RollupTotals] = {}
         for segment in plan_segments(since, until):
             if not _covers(self._loaded[segment.source], segment.start, segment.end):
                 raise ValueError(f"window {since}..{until} was not loaded")
             if segment.source == "raw":
-                self._add_raw(out, segment.start, segment.end)
+                self._add_raw(raw, segment.start, segment.end)
                 continue
-            cursor = segment.start
+            step, cursor = _STEP[segment.source], segment.start
             while cursor < segment.end:
-                for check_type, totals in self._buckets.get((segment.source, cursor), {}).items():
-                    out.setdefault(check_type, RollupTotals()).merge(totals)
-                cursor += _STEP[segment.source]
+                for check_type, values in self._buckets.get((segment.source, cursor), {}).items():
+                    buckets.setdefault(check_type, []).append(values)
+                cursor += step
+        # Whole buckets summed column by column, then the raw edges added.
+        out = {check_type: sum_values(rows) for check_type, rows in buckets.items()}
+        for check_type, totals in raw.items():
+            out.setdefault(check_type, RollupTotals()).merge(totals)
         return out
 
     def _add_raw(self, out: dict[str, RollupTotals], start: datetime, end: datetime) -> None:

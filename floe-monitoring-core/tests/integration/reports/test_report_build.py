@@ -226,6 +226,47 @@ async def test_edges_past_a_retention_tier_fall_on_whole_hours_and_days(
     assert (await report("rolling-7d")).since != exact.since
 
 
+async def test_availability_targets_are_the_newest_results_strictest(
+    store: StateStore, result_factory: ResultFactory
+) -> None:
+    """Each check's newest result says the target; reports for all read them in one go."""
+    history: dict[str, list[tuple[str, object]]] = {
+        # (element, target) oldest first, one result every 10 minutes
+        "urn:a": [("orders", 0.9), ("orders", 0.999), ("items", 0.995)],
+        "urn:b": [("orders", 0.99), ("orders", None)],  # the newest states none
+        "urn:c": [("orders", 0.98), ("orders", 1.5)],  # the newest is out of range
+    }
+    expected = {
+        "urn:a": (0.999, "results"),
+        "urn:b": (0.995, "contract"),  # DOCUMENT's availability SLA
+        "urn:c": (0.99, "default"),
+    }
+    for contract_id, results in history.items():
+        document = {} if contract_id == "urn:c" else DOCUMENT  # c states no SLA
+        await _register(store, contract_id, contract_id.removeprefix("urn:"), **document)
+        stored = [
+            StoredResult(
+                result_factory(
+                    "availability",
+                    "pass",
+                    NOW - HOUR + i * 10 * MIN,
+                    contract_id=contract_id,
+                    element=element,
+                    details={} if target is None else {"target": target},
+                )
+            )
+            for i, (element, target) in enumerate(results)
+        ]
+        await store.write(CycleWrite(results=stored))
+    every = await build_reports_for_all(store, window="daily", now=NOW)
+    assert {r.contract_id for r in every} == set(expected)
+    for report in every:
+        (availability,) = report.check_types
+        own = await build_report(store, contract=report.contract_id, window="daily", now=NOW)
+        assert (availability.target, availability.target_source) == expected[report.contract_id]
+        assert own.model_dump() == report.model_dump()
+
+
 async def test_contracts_are_found_by_id_name_or_history(
     store: StateStore, result_factory: ResultFactory
 ) -> None:

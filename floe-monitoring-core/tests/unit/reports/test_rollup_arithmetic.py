@@ -3,6 +3,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from floe_monitoring.store.rollups import (
     ResultPoint,
@@ -11,6 +13,7 @@ from floe_monitoring.store.rollups import (
     bucket_floor,
     check_caps,
     max_cap,
+    sum_values,
 )
 
 T0 = datetime(2026, 3, 1, 23, 50, tzinfo=UTC)
@@ -140,3 +143,27 @@ def test_ties_are_ordered_by_id() -> None:
 def test_unknown_granularities_are_refused(granularity: str) -> None:
     with pytest.raises(KeyError):
         bucket_floor(T0, granularity)
+
+
+_totals = st.builds(
+    RollupTotals,
+    *(st.integers(0, 10**12) for _ in range(10)),
+    st.floats(-1e6, 1e6),
+    st.none() | st.floats(-1e6, 1e6),
+    st.none() | st.floats(-1e6, 1e6),
+)
+
+
+@given(st.lists(_totals, max_size=8))
+def test_summing_columns_equals_merging_one_by_one(buckets: list[RollupTotals]) -> None:
+    merged = RollupTotals()
+    for bucket in buckets:
+        merged.merge(bucket)
+    # A stored bucket's values are its columns in field order (what the store selects).
+    summed = sum_values([tuple(b.as_row().values()) for b in buckets])
+    extremes = ("measured_min", "measured_max")
+    additive = {k: v for k, v in merged.as_row().items() if k not in extremes}
+    assert {k: v for k, v in summed.as_row().items() if k not in extremes} == pytest.approx(
+        additive
+    )
+    assert (summed.measured_min, summed.measured_max) == (merged.measured_min, merged.measured_max)
