@@ -101,7 +101,7 @@ def extract_contract(odcs: OpenDataContractStandard, *, source: str) -> Contract
         sla_default_element=odcs.slaDefaultElement,
         source=source,
         warnings=tuple(warnings),
-        odcs=odcs,
+        odcs_json=Contract.encode_odcs(odcs),
     )
 
 

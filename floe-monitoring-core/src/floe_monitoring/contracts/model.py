@@ -1,11 +1,14 @@
 """What the monitor needs from a contract, extracted from the ODCS document.
 
 These models are frozen and small on purpose: checks, the scheduler and the alert path read
-them; the full ODCS document stays available as `Contract.odcs` for anything else.
+them; the full ODCS document stays available as `Contract.odcs` for anything else, kept as
+compact JSON (a monitor holds thousands of contracts: the parsed model was a third of
+each one's memory, benchmarks/ scenario 1).
 """
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -152,7 +155,24 @@ class Contract(BaseModel):
     sla_default_element: str | None = None
     source: str = "<string>"
     warnings: tuple[str, ...] = ()
-    odcs: OpenDataContractStandard = Field(repr=False, exclude=True)
+    odcs_json: bytes = Field(
+        repr=False, exclude=True, description="The validated ODCS document, compact JSON."
+    )
+
+    @classmethod
+    def encode_odcs(cls, odcs: OpenDataContractStandard) -> bytes:
+        """`odcs_json` of a validated document (aliases, no nulls)."""
+        return odcs.model_dump_json(by_alias=True, exclude_none=True).encode()
+
+    @property
+    def odcs(self) -> OpenDataContractStandard:
+        """The full ODCS document (validated again from `odcs_json` on each call)."""
+        return OpenDataContractStandard.model_validate_json(self.odcs_json)
+
+    def document(self) -> dict[str, Any]:
+        """The ODCS document as JSON data: what the state store keeps for cold starts."""
+        document: dict[str, Any] = json.loads(self.odcs_json)
+        return document
 
     def object(self, name: str) -> SchemaObjectSpec | None:
         """The schema object named ``name`` (or whose physical name is ``name``)."""

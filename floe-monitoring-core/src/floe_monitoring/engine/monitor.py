@@ -470,7 +470,7 @@ class ContractMonitor:
             _log.warning(
                 "contract %s: table of %s discovered at %s", contract.id, name, override.identifier
             )
-        document = contract.odcs.model_dump(mode="json", by_alias=True, exclude_none=True)
+        document = contract.document()
         return contract_from_dict(document, source=contract.source, config=self._contracts_config)
 
     async def _retention(self, now: datetime) -> None:
@@ -582,7 +582,7 @@ class ContractMonitor:
                 domain=contract.domain,
                 owner=contract.owner or contract.team,
                 source=contract.source,
-                document=contract.odcs.model_dump(mode="json", by_alias=True, exclude_none=True),
+                document=contract.document(),
                 now=now,
             )
             rows = []
@@ -682,7 +682,7 @@ class ContractMonitor:
         while True:
             first = await self._queue.get()
             batch = [first]
-            while not self._queue.empty() and len(batch) < 1000:
+            while not self._queue.empty() and len(batch) < _BATCH:
                 batch.append(self._queue.get_nowait())
             try:
                 await self._process(batch)
@@ -1000,6 +1000,9 @@ def _unreachable(error: BaseException) -> bool:
 
 #: Collector thresholds while a monitor runs (generation 0, 1, 2): see `ContractMonitor.start`.
 _GC_THRESHOLD = (50_000, 20, 100)
+
+#: Results processed and written per transaction.
+_BATCH = 1_000
 
 #: SQLSTATE classes meaning "not reachable now": connection exception, operator intervention.
 _UNREACHABLE_SQLSTATE_CLASSES = frozenset({"08", "57"})

@@ -446,3 +446,16 @@ def test_a_character_yaml_refuses_names_the_line(tmp_path: Path) -> None:
     assert error.reason == (
         "invalid YAML: unacceptable character #x001f: special characters are not allowed"
     )
+
+
+def test_the_odcs_document_is_kept_as_json_and_read_back_whole() -> None:
+    """A contract keeps its ODCS document as compact JSON, not as a parsed model."""
+    contract = parse_contract(ODCS_30_FULL, source="full.yaml")
+    dumped = contract.odcs.model_dump(mode="json", by_alias=True, exclude_none=True)
+    assert contract.document() == dumped
+    assert contract.odcs == contract.odcs  # validated again each time, equal every time
+    assert contract.odcs is not contract.odcs
+    assert isinstance(contract.odcs_json, bytes)
+    assert len(contract.odcs_json) < len(ODCS_30_FULL)
+    assert "odcs_json" not in repr(contract)
+    assert "odcs_json" not in contract.model_dump()
