@@ -1,7 +1,8 @@
-"""SLA rollups: hourly and daily totals per contract and check type, kept for ever.
+"""SLA rollups: hourly and daily totals per contract and check type.
 
-Raw results are pruned after the retention period; these totals are what SLA history and
-reports are made of. Every bucket is a UTC hour or a UTC day.
+Raw results are pruned after days, hourly rollups after about a week, daily rollups never
+(`floe_monitoring.store.retention`); these totals are what SLA history and reports are
+made of. Every bucket is a UTC hour or a UTC day.
 
 What a bucket holds:
 

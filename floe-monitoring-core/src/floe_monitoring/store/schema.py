@@ -224,9 +224,10 @@ silences = Table(
     Column("created_at", UTCDateTime, nullable=False),
 )
 
-# Hourly and daily SLA rollups per contract and check type, kept for ever (raw results
-# are pruned). Counts and sums only, so they are maintained by adding deltas; durations
-# are integer microseconds so incremental maintenance and a rebuild agree exactly.
+# Hourly and daily SLA rollups per contract and check type: hourly ones kept for
+# `hourly_retention`, daily ones for ever (raw results go first; see retention.py).
+# Counts and sums only, so they are maintained by adding deltas; durations are integer
+# microseconds so incremental maintenance and a rebuild agree exactly.
 sla_rollups = Table(
     "sla_rollups",
     metadata,
