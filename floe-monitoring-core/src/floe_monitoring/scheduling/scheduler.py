@@ -5,7 +5,8 @@ Rules (each has a test):
 * Slots: a key runs on its timetable (the interval grid ``epoch + phase + k*interval``
   or a cron schedule); the next slot follows the last *slot*, not the last run's end,
   so slow runs do not drift the schedule. A new key first runs at its first slot at or
-  after the time it is added (or right after ``last_scheduled`` when that is given).
+  after the time it is added, or the scheduler starts if that is later (or right after
+  ``last_scheduled`` when that is given).
 * Coalescing: when several slots of a key have passed (downtime, a stalled loop, a
   forward clock jump) the key runs once, for the latest passed slot, then continues on
   its timetable.
@@ -249,6 +250,15 @@ class Scheduler:
         if self._task is not None:
             raise RuntimeError("scheduler already started")
         self._stopping = False
+        # Keys that never ran and whose first slot passed before the start (a monitor
+        # loading 10,000 contracts takes most of a minute) begin at their first slot from
+        # now, spread over one interval by their phases: not 40,000 runs at once, whose
+        # results queue behind the writer (benchmarks/, scenario 1: the peak RSS).
+        now = self._clock.now()
+        for entry in list(self._entries.values()):
+            if entry.last_slot is None and entry.next_due < now:
+                entry.next_due = entry.timetable.first_at_or_after(now)
+                self._push(entry)
         self._task = asyncio.get_running_loop().create_task(self._loop(), name="floe-scheduler")
 
     async def stop(self, grace: float = 30.0) -> None:

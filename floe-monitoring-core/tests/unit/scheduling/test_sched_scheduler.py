@@ -131,6 +131,26 @@ async def test_first_run_is_the_first_slot_after_adding(
     assert scheduler.next_due(key_spec.key) == due + minutes(15)
 
 
+async def test_keys_added_long_before_the_start_begin_at_their_first_slot_after_it(
+    make: SchedulerFactory, clock: ManualClock, runs: Runs
+) -> None:
+    """A long start-up (loading contracts) is not a backlog: first runs stay spread."""
+    scheduler = make()
+    for phase in range(10):
+        scheduler.add(spec(f"k{phase}", 10, phase))
+    await clock.run_until(T0 + minutes(25) + timedelta(seconds=30))  # loading...
+    scheduler.start()
+    await clock.settle()
+    assert runs.calls == []  # nothing ran at once
+    await clock.run_until(T0 + minutes(35))
+    started = T0 + minutes(25) + timedelta(seconds=30)
+    assert sorted(runs.slots(f"k{p}")[0] for p in range(10)) == sorted(
+        T0 + minutes(30 + p) if p <= 5 else T0 + minutes(20 + p) for p in range(10)
+    )
+    assert all(started < slot <= T0 + minutes(35) for _, slot, _ in runs.calls)
+    assert scheduler.stats().coalesced == 0
+
+
 async def test_slow_runs_stay_on_the_grid(
     make: SchedulerFactory, clock: ManualClock, runs: Runs
 ) -> None:
