@@ -671,6 +671,25 @@ class RollupRepository:
             until: Last bucket start (exclusive).
 
         """
+        rows = await self.bucket_values(contract_id, granularity, since, until, check_type)
+        return [
+            RollupRow(contract, kind, granularity, start, RollupTotals(*values))
+            for contract, start, kind, values in rows
+        ]
+
+    async def bucket_values(
+        self,
+        contract_id: str | None,
+        granularity: Granularity,
+        since: datetime,
+        until: datetime,
+        check_type: str | None = None,
+    ) -> list[tuple[str, datetime, str, BucketValues]]:
+        """`series` as ``(contract_id, bucket_start, check_type, values)`` tuples.
+
+        The values are a tuple for `sum_values`: no object per bucket (reports read
+        hundreds of thousands).
+        """
         if granularity not in _STEP:
             raise ValueError(f"granularity must be one of {', '.join(GRANULARITIES)}")
         parameters: dict[str, Any] = {
@@ -682,68 +701,21 @@ class RollupRepository:
             parameters["b_check_type"] = check_type
         if contract_id is not None:
             parameters["b_contract"] = contract_id
-        query = _series_query(check_type is not None, one_contract=contract_id is not None)
-        async with self.database.connect() as connection:
-            rows = (await connection.execute(query, parameters)).mappings().all()
-        return [
-            RollupRow(
-                r["contract_id"],
-                r["check_type"],
-                granularity,
-                r["bucket_start"],
-                RollupTotals.from_row(r),
-            )
-            for r in rows
-        ]
-
-    async def bucket_values(
-        self,
-        contract_id: str | None,
-        granularity: Granularity,
-        since: datetime,
-        until: datetime,
-    ) -> list[tuple[str, datetime, str, BucketValues]]:
-        """`series` of every check type as ``(contract_id, bucket_start, check_type, values)``.
-
-        The values are a tuple for `sum_values`: no object per bucket.
-        """
-        if granularity not in _STEP:
-            raise ValueError(f"granularity must be one of {', '.join(GRANULARITIES)}")
-        parameters: dict[str, Any] = {
-            "b_granularity": granularity,
-            "b_since": since,
-            "b_until": until,
-        }
-        if contract_id is not None:
-            parameters["b_contract"] = contract_id
-        query = _values_query(one_contract=contract_id is not None)
+        query = _values_query(check_type is not None, one_contract=contract_id is not None)
         async with self.database.connect() as connection:
             rows = (await connection.execute(query, parameters)).all()
         return [(r[0], r[1], r[2], tuple(r[3:])) for r in rows]
 
 
 @functools.cache
-def _values_query(*, one_contract: bool) -> Any:
-    """The query of `RollupRepository.bucket_values`, built once."""
+def _values_query(one_type: bool, *, one_contract: bool) -> Any:
+    """The query of `RollupRepository.bucket_values`, built once (reports call it a lot)."""
     query = select(
         sla_rollups.c.contract_id,
         sla_rollups.c.bucket_start,
         sla_rollups.c.check_type,
         *(sla_rollups.c[name] for name in _TOTAL_FIELDS),
     ).where(
-        sla_rollups.c.granularity == bindparam("b_granularity"),
-        sla_rollups.c.bucket_start >= bindparam("b_since"),
-        sla_rollups.c.bucket_start < bindparam("b_until"),
-    )
-    if one_contract:
-        query = query.where(sla_rollups.c.contract_id == bindparam("b_contract"))
-    return query.order_by(sla_rollups.c.bucket_start, sla_rollups.c.check_type)
-
-
-@functools.cache
-def _series_query(one_type: bool, *, one_contract: bool = True) -> Any:
-    """The query of `RollupRepository.series`, built once (reports call it per contract)."""
-    query = select(sla_rollups).where(
         sla_rollups.c.granularity == bindparam("b_granularity"),
         sla_rollups.c.bucket_start >= bindparam("b_since"),
         sla_rollups.c.bucket_start < bindparam("b_until"),
