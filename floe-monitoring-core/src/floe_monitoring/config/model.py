@@ -32,6 +32,7 @@ from floe_monitoring.contracts.overrides import (
 from floe_monitoring.contracts.sla import to_duration
 from floe_monitoring.delivery.policy import RetryPolicy
 from floe_monitoring.incidents.policy import IncidentPolicy
+from floe_monitoring.reports.burn import BURN_WINDOWS
 from floe_monitoring.routing import (
     DEFAULT_DEDUP_WINDOW,
     DEFAULT_RATE_LIMIT,
@@ -41,11 +42,7 @@ from floe_monitoring.routing import (
     Silence,
 )
 from floe_monitoring.store.database import DEFAULT_STATE_URL
-from floe_monitoring.store.retention import (
-    DEFAULT_HOURLY_RETENTION,
-    DEFAULT_RETENTION,
-    MIN_RETENTION,
-)
+from floe_monitoring.store.retention import DEFAULT_HOURLY_RETENTION, DEFAULT_RETENTION
 
 __all__ = [
     "CatalogEntry",
@@ -157,9 +154,10 @@ class MonitoringConfig(BaseModel):
     @field_validator("retention")
     @classmethod
     def _long_enough(cls, value: timedelta) -> timedelta:
-        if value < MIN_RETENTION:
+        longest = BURN_WINDOWS[-1]  # burn rates are evaluated on raw results
+        if value < longest:
             raise ValueError(
-                f"must be at least {MIN_RETENTION.days} days: the longest burn-rate window "
+                f"must be at least {longest.days} days: the longest burn-rate window "
                 "is evaluated on raw results"
             )
         return value

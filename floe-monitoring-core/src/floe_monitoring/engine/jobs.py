@@ -18,6 +18,7 @@ from typing import Any
 
 from floe_monitoring.contracts.model import Contract
 from floe_monitoring.reports import BurnAlert, burn_alerts_from_samples
+from floe_monitoring.reports.burn import BURN_WINDOWS
 from floe_monitoring.sdk.enums import Severity, ViolationType
 from floe_monitoring.sdk.event import ContractViolationEvent, derive_dedup_key
 from floe_monitoring.store.retention import PruneCounts, retention_job, singleton
@@ -165,7 +166,7 @@ async def evaluate_burn(
     """Burn events for `checks` ((contract, check_key, check_type, element, target))."""
     events: list[ContractViolationEvent] = []
     for contract, key, check_type, element, target in checks:
-        samples = await store.availability_samples(contract.id, key, now - timedelta(days=3))
+        samples = await store.availability_samples(contract.id, key, now - BURN_WINDOWS[-1])
         if not samples:
             continue
         alerts = burn_alerts_from_samples(

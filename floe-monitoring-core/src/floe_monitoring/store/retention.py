@@ -4,7 +4,7 @@ History is kept at three resolutions, coarser the older it gets (both periods
 configurable; benchmarks/, scenario 5, has the bytes each tier costs):
 
 - raw results: `DEFAULT_RETENTION` (3 days: the longest burn-rate window is evaluated
-  on them);
+  on them, so the configuration allows no less);
 - hourly rollups: `DEFAULT_HOURLY_RETENTION` (8 days: a rolling-7d report keeps hour
   precision at both ends);
 - daily rollups: for ever. They are the SLA history.
@@ -54,7 +54,6 @@ __all__ = [
     "DEFAULT_HOURLY_RETENTION",
     "DEFAULT_PRUNE_BATCH",
     "DEFAULT_RETENTION",
-    "MIN_RETENTION",
     "Horizons",
     "PruneCounts",
     "lock_id",
@@ -68,10 +67,6 @@ __all__ = [
 
 #: How long raw results are kept by default.
 DEFAULT_RETENTION = timedelta(days=3)
-
-#: The shortest raw retention: the longest default burn-rate window (3 days) is
-#: evaluated on raw results (`floe_monitoring.engine.jobs`).
-MIN_RETENTION = timedelta(days=3)
 
 #: How long hourly rollups are kept by default (daily rollups are kept for ever).
 DEFAULT_HOURLY_RETENTION = timedelta(days=8)
