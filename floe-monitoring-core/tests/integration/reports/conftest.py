@@ -9,7 +9,7 @@ the next result of its check, at most one interval (freshness 15 min, availabili
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -48,6 +48,35 @@ def make_result(
         started_at=at,
         duration_seconds=0.01,
     )
+
+
+async def register_contract(
+    store: StateStore,
+    contract_id: str,
+    name: str,
+    *,
+    now: datetime,
+    document: dict[str, Any] | None = None,
+    domain: str | None = None,
+    owner: str | None = None,
+) -> None:
+    """Register a contract as the monitor does (version 1.0.0, no source file)."""
+    await store.save_contract(
+        contract_id=contract_id,
+        name=name,
+        version="1.0.0",
+        domain=domain,
+        owner=owner,
+        source=None,
+        document=document or {},
+        now=now,
+    )
+
+
+@pytest.fixture(scope="session")
+def register() -> Callable[..., Awaitable[None]]:
+    """`register_contract`: ``await register(store, "urn:x", "x", now=T0)``."""
+    return register_contract
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from floe_monitoring.store.rollups import RollupRepository
 
 Oracle = Callable[..., dict[str, dict[str, Any]]]
 ResultFactory = Callable[..., CheckResult]
+Register = Callable[..., Awaitable[None]]
 
 T0 = datetime(2026, 3, 1, 22, 0, tzinfo=UTC)
 SPAN = 3 * 24 * 3600  # histories cover three days (and three midnights)
@@ -221,7 +222,7 @@ async def test_a_random_history_matches_brute_force_on_both_backends(
 
 
 async def test_reports_for_all_equal_each_contracts_own_report(
-    state_url: str, result_factory: ResultFactory
+    state_url: str, result_factory: ResultFactory, register: Register
 ) -> None:
     """The all-contract report reads every contract's rows at once: same figures."""
     rnd = random.Random(20261127)
@@ -232,16 +233,7 @@ async def test_reports_for_all_equal_each_contracts_own_report(
         # longest interval, though the shared read looks back as far as the longest of all.
         for n, interval in enumerate((60.0, 900.0, 7_200.0, None)):
             contract_id = f"urn:all:{n}"
-            await store.save_contract(
-                contract_id=contract_id,
-                name=f"all{n}",
-                version="1.0.0",
-                domain=None,
-                owner=None,
-                source=None,
-                document={},
-                now=T0,
-            )
+            await register(store, contract_id, f"all{n}", now=T0)
             if interval is not None:
                 await store.save_schedules(
                     [

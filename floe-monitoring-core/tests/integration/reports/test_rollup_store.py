@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -35,6 +35,7 @@ from floe_monitoring.store.rollups import (
 from floe_monitoring.store.schema import job_marks, sla_rollups
 
 ResultFactory = Callable[..., CheckResult]
+Register = Callable[..., Awaitable[None]]
 EventFactory = Callable[..., ContractViolationEvent]
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -106,19 +107,10 @@ async def test_a_new_result_shortens_the_span_of_the_previous_one(
 
 
 async def test_the_scheduled_interval_caps_a_span(
-    store: StateStore, result_factory: ResultFactory
+    store: StateStore, result_factory: ResultFactory, register: Register
 ) -> None:
     result = result_factory("availability", "pass", T0 + 10 * MIN)
-    await store.save_contract(
-        contract_id="urn:orders",
-        name="orders",
-        version="1.0.0",
-        domain=None,
-        owner=None,
-        source=None,
-        document={},
-        now=T0,
-    )
+    await register(store, "urn:orders", "orders", now=T0)
     await store.save_schedules(
         [
             {
