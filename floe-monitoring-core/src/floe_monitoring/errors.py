@@ -29,6 +29,7 @@ Messages never contain secret values: channels map vendor errors at the boundary
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 __all__ = [
     "CatalogError",
@@ -234,6 +235,17 @@ class CatalogError(FloeError):
         self.catalog = catalog
         self.table = table
         super().__init__(message)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Catalog errors cross from worker processes pickled; the keyword-only fields
+        # are not in ``args``, which is all the default reduction keeps.
+        return _rebuild_catalog_error, (type(self), str(self), self.catalog, self.table)
+
+
+def _rebuild_catalog_error(
+    cls: type[CatalogError], message: str, catalog: str, table: str | None
+) -> CatalogError:
+    return cls(message, catalog=catalog, table=table)
 
 
 class CatalogNotConfiguredError(CatalogError):

@@ -60,6 +60,14 @@ class TableSourceConfig(BaseModel):
 
     catalogs: tuple[CatalogConfig, ...] = ()
     max_workers: int = Field(default=8, ge=1, description="Threads for all PyIceberg calls.")
+    processes: int = Field(
+        default=0,
+        ge=0,
+        description=(
+            "Worker processes that load tables and run the checks' reads beside the engine "
+            "(0: worker threads only)."
+        ),
+    )
     call_timeout_seconds: float = Field(default=30.0, gt=0)
 
     @model_validator(mode="after")

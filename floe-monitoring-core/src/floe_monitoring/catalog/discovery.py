@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from floe_monitoring.catalog.source import _describe
+from floe_monitoring.catalog.boundary import describe
 from floe_monitoring.errors import CatalogError, CatalogUnavailableError, TableNotFoundError
 
 if TYPE_CHECKING:
@@ -257,7 +257,7 @@ def _list_namespace(
     except Exception as exc:
         where = ".".join(namespace) or "the top level"
         raise CatalogUnavailableError(
-            f"catalog '{catalog}' cannot list {where}: {_describe(exc)}", catalog=catalog
+            f"catalog '{catalog}' cannot list {where}: {describe(exc)}", catalog=catalog
         ) from exc
     return [_as_identifier(t) for t in tables], [_as_identifier(n) for n in children]
 

@@ -19,20 +19,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import logging
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from floe_monitoring.catalog.batch import Outcome, TableBatch, outcomes
+from floe_monitoring.catalog.boundary import CatalogLike, describe, guarded, load_table
 from floe_monitoring.catalog.config import CatalogConfig, TableSourceConfig
+from floe_monitoring.catalog.processes import ReaderProcesses, ReadNotSendable
 from floe_monitoring.catalog.ref import TableRef
 from floe_monitoring.errors import (
     CatalogNotConfiguredError,
     CatalogTimeoutError,
     CatalogUnavailableError,
-    TableNotFoundError,
 )
 
 if TYPE_CHECKING:
@@ -40,15 +45,9 @@ if TYPE_CHECKING:
 
 __all__ = ["CatalogLike", "CatalogStats", "IcebergTableSource", "TableSource"]
 
+_log = logging.getLogger(__name__)
+
 T = TypeVar("T")
-
-
-class CatalogLike(Protocol):
-    """What the source needs from a catalog (a PyIceberg `Catalog` is one)."""
-
-    def load_table(self, identifier: str) -> Table:
-        """Load a table by dotted identifier."""
-        ...
 
 
 class TableSource(Protocol):
@@ -81,13 +80,6 @@ def _load_catalog(config: CatalogConfig) -> CatalogLike:
     return load_catalog(config.name, **config.properties)
 
 
-def _describe(exc: BaseException) -> str:
-    # First line only, bounded: driver messages can be long and we never want URIs with
-    # credentials or whole SQL statements in an alert.
-    text = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
 class IcebergTableSource:
     """A `TableSource` over PyIceberg catalogs configured in a `TableSourceConfig`.
 
@@ -109,10 +101,13 @@ class IcebergTableSource:
         self._semaphores: dict[str, asyncio.Semaphore] = {}
         self._stats = {c.name: CatalogStats() for c in config.catalogs}
         self._stats_lock = threading.Lock()
-        # Loads in progress (queued or running), by (catalog, identifier): a check that
-        # needs a table another check is loading waits for that load instead of repeating
-        # it. The checks of one table fall due together, and loading is most of a check.
-        self._loading: dict[tuple[str, str], asyncio.Future[Table]] = {}
+        # Loads in progress (queued or running) and the reads waiting for them, by
+        # (catalog, identifier): see `TableBatch`.
+        self._batches: dict[tuple[str, str], TableBatch] = {}
+        self._processes = (
+            ReaderProcesses(config.processes, config.catalogs) if config.processes else None
+        )
+        self._unsendable: set[str] = set()  # reasons already logged
 
     async def __aenter__(self) -> IcebergTableSource:
         return self
@@ -145,13 +140,18 @@ class IcebergTableSource:
             return self._factory(config)
         except Exception as exc:
             raise CatalogUnavailableError(
-                f"catalog '{config.name}' cannot be opened: {_describe(exc)}", catalog=config.name
+                f"catalog '{config.name}' cannot be opened: {describe(exc)}", catalog=config.name
             ) from exc
 
     async def with_table(
         self, ref: TableRef, fn: Callable[[Table], T], *, call_timeout: float | None = None
     ) -> T:
         """Load ``ref`` (or join a load of it in progress), then run ``fn(table)`` in a worker.
+
+        Reads of a table whose load is queued or running join that load's `TableBatch`:
+        one worker call loads the table and runs them all. The call is timed by the
+        timeout of the read that started it (the engine's per-check timeout bounds every
+        check anyway); a read whose caller stopped waiting is skipped.
 
         Raises:
             TableNotFoundError: The table or namespace does not exist.
@@ -160,58 +160,91 @@ class IcebergTableSource:
             CatalogNotConfiguredError: ``ref.catalog`` is not configured.
 
         """
-        table = await self._shared_load(ref, call_timeout)
-
-        def job() -> T:
-            try:
-                return fn(table)
-            except OSError as exc:  # the warehouse storage cannot be read
-                raise CatalogUnavailableError(
-                    f"cannot read {ref}: {_describe(exc)}", catalog=ref.catalog, table=str(ref)
-                ) from exc
-
-        return await self._run(ref.catalog, job, call_timeout, table=ref.identifier)
-
-    async def _shared_load(self, ref: TableRef, call_timeout: float | None) -> Table:
-        """The loaded table: this call's own load, or one already queued or running.
-
-        Only a load in progress is shared, never a finished one: every check sees the
-        table as the catalog has it when the check asks. Each caller keeps its own timeout;
-        one caller giving up does not cancel the load for the others.
-        """
+        read = functools.partial(guarded, ref, fn)
         key = (ref.catalog, ref.identifier)
-        pending = self._loading.get(key)
-        if pending is None:
+        future = self._join(key, read)
+        if future is None:
             catalog = await self.catalog(ref.catalog)
-            pending = self._loading.get(key)  # another check may have started it meanwhile
-        if pending is None:
-            pending = asyncio.ensure_future(
-                self._run(
-                    ref.catalog,
-                    lambda: self._load_table(catalog, ref),
-                    call_timeout,
-                    table=ref.identifier,
-                )
-            )
-            self._loading[key] = pending
+            future = self._join(key, read)  # another check may have started one meanwhile
+            if future is None:
+                batch = TableBatch()
+                future = batch.join(read)
+                assert future is not None  # a new batch is open
+                self._batches[key] = batch
+                self._start(batch, key, catalog, ref, call_timeout)
+        return await asyncio.wrap_future(future)
 
-            def forget(done: asyncio.Future[Table]) -> None:
-                if self._loading.get(key) is done:
-                    del self._loading[key]
-                if not done.cancelled():
-                    done.exception()  # retrieved: a load nobody awaits any more is fine
+    def _join(self, key: tuple[str, str], read: Callable[[Table], T]) -> Future[T] | None:
+        batch = self._batches.get(key)
+        return batch.join(read) if batch is not None else None
 
-            pending.add_done_callback(forget)
-            return await asyncio.shield(pending)
-        seconds = call_timeout if call_timeout is not None else self.config.timeout_for(ref.catalog)
-        try:
-            return await asyncio.wait_for(asyncio.shield(pending), seconds)
-        except TimeoutError as exc:
-            raise CatalogTimeoutError(
-                f"catalog '{ref.catalog}' did not answer within {seconds:g} s",
-                catalog=ref.catalog,
+    def _start(
+        self,
+        batch: TableBatch,
+        key: tuple[str, str],
+        catalog: CatalogLike,
+        ref: TableRef,
+        call_timeout: float | None,
+    ) -> None:
+        """Run ``batch`` in a worker; a call that fails or times out fails its reads."""
+        if self._processes is None:
+            job = self._run(
+                ref.catalog,
+                lambda: batch.run(lambda: load_table(catalog, ref)),
+                call_timeout,
                 table=ref.identifier,
-            ) from exc
+            )
+        else:
+            job = self._run_in_process(batch, catalog, ref, call_timeout)
+        call = asyncio.ensure_future(job)
+
+        def settle(done: asyncio.Future[None]) -> None:
+            if self._batches.get(key) is batch:
+                del self._batches[key]
+            if done.cancelled():
+                batch.cancel()
+            elif (error := done.exception()) is not None:
+                batch.fail(error)  # reads still waiting (a timeout, a refused job)
+
+        call.add_done_callback(settle)
+
+    async def _run_in_process(
+        self, batch: TableBatch, catalog: CatalogLike, ref: TableRef, call_timeout: float | None
+    ) -> None:
+        """Send ``batch`` to a worker process (a thread if a read cannot be sent) and settle it."""
+        assert self._processes is not None
+        processes = self._processes
+        taken: list[tuple[Callable[[Table], Any], Future[Any]]] = []
+
+        def submit() -> Future[list[Outcome]]:
+            # Called once the permit is ours: reads join the batch until this moment.
+            taken.extend(batch.take())
+            reads = [read for read, _ in taken]
+            try:
+                return self._counted(ref.catalog, processes.submit(ref, reads))
+            except ReadNotSendable as exc:
+                if exc.reason not in self._unsendable:
+                    self._unsendable.add(exc.reason)
+                    _log.warning("a table read runs in a worker thread instead: %s", exc.reason)
+                return self._executor.submit(
+                    self._tracked,
+                    ref.catalog,
+                    lambda: outcomes(lambda: load_table(catalog, ref), reads),
+                )
+
+        try:
+            found = await self._call(ref.catalog, submit, call_timeout, table=ref.identifier)
+        except BrokenProcessPool as exc:
+            error = ReaderProcesses.unavailable(ref, exc)
+            TableBatch.abandon(taken, error)
+            raise error from exc
+        except asyncio.CancelledError:
+            TableBatch.abandon(taken, None)
+            raise
+        except BaseException as exc:
+            TableBatch.abandon(taken, exc)
+            raise
+        TableBatch.deliver(taken, found)
 
     async def probe(self, ref: TableRef, *, call_timeout: float | None = None) -> float:
         """Load ``ref`` and return the seconds loading took (measured in the worker)."""
@@ -219,31 +252,10 @@ class IcebergTableSource:
 
         def job() -> float:
             start = time.perf_counter()
-            self._load_table(catalog, ref)
+            load_table(catalog, ref)
             return time.perf_counter() - start
 
         return await self._run(ref.catalog, job, call_timeout, table=ref.identifier)
-
-    @staticmethod
-    def _load_table(catalog: CatalogLike, ref: TableRef) -> Table:
-        from pyiceberg.exceptions import (
-            NoSuchIdentifierError,
-            NoSuchNamespaceError,
-            NoSuchTableError,
-        )
-
-        try:
-            return catalog.load_table(ref.identifier)
-        except (NoSuchTableError, NoSuchNamespaceError, NoSuchIdentifierError) as exc:
-            raise TableNotFoundError(
-                f"table {ref} does not exist", catalog=ref.catalog, table=ref.identifier
-            ) from exc
-        except Exception as exc:
-            raise CatalogUnavailableError(
-                f"catalog '{ref.catalog}' cannot load {ref.identifier}: {_describe(exc)}",
-                catalog=ref.catalog,
-                table=ref.identifier,
-            ) from exc
 
     async def _run(
         self,
@@ -253,7 +265,23 @@ class IcebergTableSource:
         *,
         table: str | None = None,
     ) -> T:
-        """Run ``job`` in the pool under ``name``'s permit; time out waiting for its result."""
+        """Run ``job`` in a worker thread under ``name``'s permit; time out waiting for it."""
+        return await self._call(
+            name,
+            lambda: self._executor.submit(self._tracked, name, job),
+            call_timeout,
+            table=table,
+        )
+
+    async def _call(
+        self,
+        name: str,
+        submit: Callable[[], Future[T]],
+        call_timeout: float | None,
+        *,
+        table: str | None = None,
+    ) -> T:
+        """``submit()`` a call under ``name``'s permit; time out waiting for its result."""
         limit = self.config.catalog(name)
         semaphore = self._semaphores.setdefault(
             name, asyncio.Semaphore(limit.max_concurrency if limit else 1)
@@ -261,13 +289,13 @@ class IcebergTableSource:
         await semaphore.acquire()
         loop = asyncio.get_running_loop()
         try:
-            future = self._executor.submit(self._tracked, name, job)
+            future = submit()
         except BaseException:
             semaphore.release()
             raise
 
         def release(_: Future[Any]) -> None:
-            # The permit returns when the thread is done, not when we stop waiting.
+            # The permit returns when the worker is done, not when we stop waiting.
             with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits for it
                 loop.call_soon_threadsafe(semaphore.release)
 
@@ -283,20 +311,35 @@ class IcebergTableSource:
             ) from exc
 
     def _tracked(self, name: str, job: Callable[[], T]) -> T:
+        stats = self._begin(name)
+        try:
+            return job()
+        finally:
+            self._end(stats)
+
+    def _counted(self, name: str, future: Future[T]) -> Future[T]:
+        """``future`` (a call in a worker process), counted in ``name``'s stats."""
+        stats = self._begin(name)
+        future.add_done_callback(lambda _: self._end(stats))
+        return future
+
+    def _begin(self, name: str) -> CatalogStats:
         with self._stats_lock:
             stats = self._stats.setdefault(name, CatalogStats())
             stats.calls += 1
             stats.in_flight += 1
             stats.peak_in_flight = max(stats.peak_in_flight, stats.in_flight)
-        try:
-            return job()
-        finally:
-            with self._stats_lock:
-                stats.in_flight -= 1
+        return stats
+
+    def _end(self, stats: CatalogStats) -> None:
+        with self._stats_lock:
+            stats.in_flight -= 1
 
     async def aclose(self) -> None:
-        """Stop the pool (without waiting for hung calls) and close catalog connections."""
+        """Stop the workers (without waiting for hung calls) and close catalog connections."""
         self._executor.shutdown(wait=False, cancel_futures=True)
+        if self._processes is not None:
+            self._processes.shutdown()
         catalogs = list(self._catalogs.values())
         self._catalogs.clear()
         for catalog in catalogs:

@@ -7,6 +7,7 @@ the column's max, from file metadata when possible, else from a projected scan.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -55,7 +56,9 @@ class FreshnessCheck(BaseCheck):
         if self.threshold is None:
             raise SkipCheck("invalid_sla", f"no usable freshness threshold: {self.problem}")
         _, ref = self.table_object(contract)
-        bound = await source.with_table(ref, self._newest, call_timeout=self.timeout)
+        # A module-level read with plain arguments: it can be sent to a worker process.
+        read = functools.partial(_newest, self.column)
+        bound = await source.with_table(ref, read, call_timeout=self.timeout)
         limit = self.threshold.total_seconds()
         if bound.value is None:
             return Outcome(
@@ -98,23 +101,25 @@ class FreshnessCheck(BaseCheck):
             snapshot_id=bound.snapshot_id,
         )
 
-    def _newest(self, table: Table) -> ColumnBound:
-        from floe_monitoring.checks.iceberg_read import (
-            ColumnBound,
-            newest_data_snapshot,
-            snapshot_time,
-            temporal_bound,
-            total_records,
-        )
 
-        snapshot = newest_data_snapshot(table)
-        current = table.current_snapshot()
-        current_id = current.snapshot_id if current else None
-        if snapshot is None or total_records(table) == 0:
-            return ColumnBound(None, "snapshot", current_id)
-        if self.column is None:
-            return ColumnBound(snapshot_time(snapshot), "snapshot", current_id)
-        return temporal_bound(table, self.column, "upper")
+def _newest(column: str | None, table: Table) -> ColumnBound:
+    """In a worker: the newest data's time (snapshot or ``column``'s upper bound)."""
+    from floe_monitoring.checks.iceberg_read import (
+        ColumnBound,
+        newest_data_snapshot,
+        snapshot_time,
+        temporal_bound,
+        total_records,
+    )
+
+    snapshot = newest_data_snapshot(table)
+    current = table.current_snapshot()
+    current_id = current.snapshot_id if current else None
+    if snapshot is None or total_records(table) == 0:
+        return ColumnBound(None, "snapshot", current_id)
+    if column is None:
+        return ColumnBound(snapshot_time(snapshot), "snapshot", current_id)
+    return temporal_bound(table, column, "upper")
 
 
 def _human(seconds: float) -> str:

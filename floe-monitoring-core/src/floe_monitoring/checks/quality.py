@@ -7,6 +7,7 @@ could not be computed and none failed, ``skipped`` when no rule could be evaluat
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -48,11 +49,9 @@ class QualityCheck(BaseCheck):
         obj, ref = self.table_object(contract)
         if not obj.quality:
             raise SkipCheck("no_rules", f"schema object '{obj.name}' has no quality rules")
-
-        def job(table: Table) -> tuple[list[RuleOutcome], int | None]:
-            return _run_rules(table, obj, self.engines)
-
-        outcomes, snapshot_id = await source.with_table(ref, job, call_timeout=self.timeout)
+        # A module-level read with plain arguments: it can be sent to a worker process.
+        read = functools.partial(_run_rules, obj, self.engines)
+        outcomes, snapshot_id = await source.with_table(ref, read, call_timeout=self.timeout)
         return self._judge(outcomes, snapshot_id)
 
     def _judge(self, outcomes: list[RuleOutcome], snapshot_id: int | None) -> Outcome:
@@ -119,8 +118,9 @@ class QualityCheck(BaseCheck):
 
 
 def _run_rules(
-    table: Table, obj: SchemaObjectSpec, engines: Sequence[QualityEngine]
+    obj: SchemaObjectSpec, engines: Sequence[QualityEngine], table: Table
 ) -> tuple[list[RuleOutcome], int | None]:
+    """In a worker: evaluate ``obj``'s quality rules on ``table``."""
     from floe_monitoring.checks.quality_arrow import evaluate_rules
 
     snapshot = table.current_snapshot()

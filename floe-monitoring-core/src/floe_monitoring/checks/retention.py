@@ -11,6 +11,7 @@ gives the history kept. Two ways to break the promise:
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -63,7 +64,8 @@ class RetentionCheck(BaseCheck):
         if self.column is None:
             raise SkipCheck("no_element", "retention needs an element naming a date column")
         _, ref = self.table_object(contract)
-        oldest, first_commit = await source.with_table(ref, self._read, call_timeout=self.timeout)
+        read = functools.partial(_oldest, self.column)  # module-level: a worker process can run it
+        oldest, first_commit = await source.with_table(ref, read, call_timeout=self.timeout)
         period = self.period.total_seconds()
         if oldest.value is None:
             return Outcome(
@@ -108,8 +110,9 @@ class RetentionCheck(BaseCheck):
             )
         return base
 
-    def _read(self, table: Table) -> tuple[ColumnBound, datetime | None]:
-        from floe_monitoring.checks.iceberg_read import first_snapshot_time, temporal_bound
 
-        column = self.column or ""  # evaluate() skipped the check when there is none
-        return temporal_bound(table, column, "lower"), first_snapshot_time(table)
+def _oldest(column: str, table: Table) -> tuple[ColumnBound, datetime | None]:
+    """In a worker: ``column``'s lower bound and the first retained snapshot's time."""
+    from floe_monitoring.checks.iceberg_read import first_snapshot_time, temporal_bound
+
+    return temporal_bound(table, column, "lower"), first_snapshot_time(table)

@@ -150,6 +150,15 @@ class MonitoringConfig(BaseModel):
         "replica's checks are taken over after it.",
     )
     catalog_workers: int = Field(default=8, ge=1, description="Threads for PyIceberg calls.")
+    catalog_processes: int = Field(
+        default=0,
+        ge=0,
+        le=64,
+        description=(
+            "Worker processes that load tables and run the checks' metadata reads in "
+            "parallel with the engine (0: threads only). For many tables on a multi-core host."
+        ),
+    )
 
     @field_validator("retention")
     @classmethod
@@ -255,6 +264,7 @@ class MonitorConfig(BaseModel):
         return TableSourceConfig(
             catalogs=catalogs,
             max_workers=self.monitoring.catalog_workers,
+            processes=self.monitoring.catalog_processes,
             call_timeout_seconds=self.monitoring.check_timeout.total_seconds(),
         )
 

@@ -123,3 +123,16 @@ def test_retention_tiers_out_of_order_name_the_key(
     error = _error(tmp_path, text)
     assert key in str(error)
     assert reason in str(error)
+
+
+def test_catalog_processes_reach_the_table_source(tmp_path: Path) -> None:
+    path = tmp_path / "floe-monitor.yaml"
+    path.write_text("monitoring:\n  catalog_processes: 2\n")
+    assert load_config(path, env={}).table_source_config().processes == 2
+    path.write_text("monitoring: {}\n")
+    assert load_config(path, env={}).table_source_config().processes == 0  # threads only
+
+
+def test_negative_catalog_processes_name_the_key(tmp_path: Path) -> None:
+    error = _error(tmp_path, "monitoring:\n  catalog_processes: -1\n")
+    assert "monitoring.catalog_processes" in str(error)
