@@ -3,10 +3,10 @@
 Loading a table is Python work (a catalog query, a metadata file parsed into models) that
 holds the GIL. In worker threads it takes turns with the engine on one core, and every
 hand-over between a worker and the event loop costs both of them. With
-``TableSourceConfig.processes`` set, each `TableBatch` (one table's load and the reads
-waiting for it) goes to a worker process instead: the process loads the table through its
-own catalog connection, runs the reads and sends their results back, while the engine
-goes on in parallel on another core.
+``TableSourceConfig.processes`` set, `TableBatch`es (one table's load and the reads
+waiting for it) go to worker processes instead, several tables per call: the process
+loads each table through its own catalog connection, runs the reads and sends their
+results back, while the engine goes on in parallel on another core.
 
 Reads and their results cross the process boundary pickled: module-level functions (or
 `functools.partial` of them) with plain arguments. A batch holding a read that cannot be
@@ -15,6 +15,7 @@ pickled runs in a worker thread, as without processes.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import pickle
 import threading
@@ -74,15 +75,22 @@ def _catalog(name: str) -> CatalogLike:
     return _opened[name]
 
 
-def read_in_process(ref: TableRef, payload: bytes) -> list[Outcome]:
-    """In the worker process: load ``ref``, run the pickled reads, return their outcomes."""
-    reads: list[Callable[[Table], Any]] = pickle.loads(payload)  # noqa: S301 - our own parent
-    found = outcomes(lambda: load_table(_catalog(ref.catalog), ref), reads)
-    try:
-        pickle.dumps(found)
-    except Exception:  # a result or error that cannot travel: say so instead of it
-        found = [_sendable(outcome) for outcome in found]
+def read_in_process(items: Sequence[tuple[TableRef, bytes]]) -> list[list[Outcome]]:
+    """In the worker process: for each table, load it, run its pickled reads, keep outcomes."""
+    found: list[list[Outcome]] = []
+    for ref, payload in items:
+        reads: list[Callable[[Table], Any]] = pickle.loads(payload)  # noqa: S301 - our parent
+        table_outcomes = outcomes(functools.partial(_load, ref), reads)
+        try:
+            pickle.dumps(table_outcomes)
+        except Exception:  # a result or error that cannot travel: say so instead of it
+            table_outcomes = [_sendable(outcome) for outcome in table_outcomes]
+        found.append(table_outcomes)
     return found
+
+
+def _load(ref: TableRef) -> Table:
+    return load_table(_catalog(ref.catalog), ref)
 
 
 def _sendable(outcome: Outcome) -> Outcome:
@@ -114,24 +122,26 @@ class ReaderProcesses:
         self._pool: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
 
-    def submit(
-        self, ref: TableRef, reads: Sequence[Callable[[Table], Any]]
-    ) -> Future[list[Outcome]]:
-        """Send ``reads`` of ``ref`` to a worker process.
+    @staticmethod
+    def encode(reads: Sequence[tuple[Callable[[Table], Any], Any]]) -> bytes:
+        """The pickled functions of ``reads`` (pairs of function and future).
 
         Raises:
             ReadNotSendable: A read cannot be pickled.
 
         """
         try:
-            payload = pickle.dumps(list(reads), protocol=pickle.HIGHEST_PROTOCOL)
+            return pickle.dumps([read for read, _ in reads], protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:  # PicklingError, or TypeError/AttributeError from a member
             raise ReadNotSendable(describe(exc)) from exc
+
+    def submit(self, items: Sequence[tuple[TableRef, bytes]]) -> Future[list[list[Outcome]]]:
+        """Send tables and their encoded reads to a worker process, as one call."""
         try:
-            return self._current().submit(read_in_process, ref, payload)
+            return self._current().submit(read_in_process, items)
         except BrokenProcessPool:
             self._replace()
-            return self._current().submit(read_in_process, ref, payload)
+            return self._current().submit(read_in_process, items)
 
     def _current(self) -> ProcessPoolExecutor:
         with self._lock:
@@ -156,13 +166,12 @@ class ReaderProcesses:
             broken.shutdown(wait=False, cancel_futures=True)
 
     @staticmethod
-    def unavailable(ref: TableRef, exc: BrokenProcessPool) -> CatalogUnavailableError:
+    def unavailable(catalog: str, exc: BrokenProcessPool) -> CatalogUnavailableError:
         """The error of a call whose worker process ended before answering."""
         return CatalogUnavailableError(
-            f"catalog '{ref.catalog}' cannot load {ref.identifier}: the worker process "
-            f"ended unexpectedly ({describe(exc)})",
-            catalog=ref.catalog,
-            table=ref.identifier,
+            f"catalog '{catalog}' cannot load tables: the worker process ended "
+            f"unexpectedly ({describe(exc)})",
+            catalog=catalog,
         )
 
     def shutdown(self) -> None:

@@ -1,11 +1,13 @@
-"""`TableSource`: PyIceberg tables, called through a bounded thread pool.
+"""`TableSource`: PyIceberg tables, called through bounded worker threads or processes.
 
 PyIceberg is synchronous. Every call (loading a catalog, loading a table, reading its
-metadata or data) runs on a shared `ThreadPoolExecutor`, under a per-catalog semaphore (so
-a REST catalog never sees more than ``max_concurrency`` calls from us) and a per-call
-timeout. The timeout covers the call itself, not the wait for a permit (under load calls
-queue; the engine's per-check timeout bounds the whole). A timed-out call's thread cannot be
-killed: it keeps its permit until it really ends, so a hung catalog is not flooded.
+metadata or data) runs on a shared `ThreadPoolExecutor`, or, for the checks' table reads
+when ``processes`` is set, in worker processes (`floe_monitoring.catalog.processes`);
+always under a per-catalog semaphore (so a REST catalog never sees more than
+``max_concurrency`` calls from us) and a per-call timeout. The timeout covers the call
+itself, not the wait for a permit (under load calls queue; the engine's per-check timeout
+bounds the whole). A timed-out call's thread cannot be killed: it keeps its permit until it
+really ends, so a hung catalog is not flooded.
 
 Errors are classified at this boundary:
 
@@ -23,6 +25,7 @@ import functools
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -46,6 +49,11 @@ if TYPE_CHECKING:
 __all__ = ["CatalogLike", "CatalogStats", "IcebergTableSource", "TableSource"]
 
 _log = logging.getLogger(__name__)
+
+#: Most tables one call to a worker process carries.
+_CHUNK = 16
+
+_Read = tuple[Callable[["Table"], Any], "Future[Any]"]
 
 T = TypeVar("T")
 
@@ -72,6 +80,16 @@ class CatalogStats:
     in_flight: int = 0
     peak_in_flight: int = 0
     timeouts: int = 0
+
+
+@dataclass(frozen=True)
+class _Queued:
+    """A batch waiting for a worker process."""
+
+    batch: TableBatch
+    key: tuple[str, str]
+    catalog: CatalogLike
+    ref: TableRef
 
 
 def _load_catalog(config: CatalogConfig) -> CatalogLike:
@@ -108,6 +126,10 @@ class IcebergTableSource:
             ReaderProcesses(config.processes, config.catalogs) if config.processes else None
         )
         self._unsendable: set[str] = set()  # reasons already logged
+        # Worker processes: batches waiting for a lane, and the lanes, by catalog.
+        self._queued: dict[str, deque[_Queued]] = {}
+        self._lanes: dict[str, int] = {}
+        self._lane_tasks: set[asyncio.Future[None]] = set()
 
     async def __aenter__(self) -> IcebergTableSource:
         return self
@@ -149,9 +171,11 @@ class IcebergTableSource:
         """Load ``ref`` (or join a load of it in progress), then run ``fn(table)`` in a worker.
 
         Reads of a table whose load is queued or running join that load's `TableBatch`:
-        one worker call loads the table and runs them all. The call is timed by the
-        timeout of the read that started it (the engine's per-check timeout bounds every
-        check anyway); a read whose caller stopped waiting is skipped.
+        one worker call loads the table and runs them all. In a worker thread the call is
+        timed by the timeout of the read that started it; in a worker process, where one
+        call carries several tables, by the catalog's timeout (the engine's per-check
+        timeout bounds every check anyway). A read whose caller stopped waiting is
+        skipped.
 
         Raises:
             TableNotFoundError: The table or namespace does not exist.
@@ -187,20 +211,20 @@ class IcebergTableSource:
         call_timeout: float | None,
     ) -> None:
         """Run ``batch`` in a worker; a call that fails or times out fails its reads."""
-        if self._processes is None:
-            job = self._run(
+        if self._processes is not None:
+            self._enqueue(_Queued(batch, key, catalog, ref))
+            return
+        call = asyncio.ensure_future(
+            self._run(
                 ref.catalog,
                 lambda: batch.run(lambda: load_table(catalog, ref)),
                 call_timeout,
                 table=ref.identifier,
             )
-        else:
-            job = self._run_in_process(batch, catalog, ref, call_timeout)
-        call = asyncio.ensure_future(job)
+        )
 
         def settle(done: asyncio.Future[None]) -> None:
-            if self._batches.get(key) is batch:
-                del self._batches[key]
+            self._forget(key, batch)
             if done.cancelled():
                 batch.cancel()
             elif (error := done.exception()) is not None:
@@ -208,43 +232,105 @@ class IcebergTableSource:
 
         call.add_done_callback(settle)
 
-    async def _run_in_process(
-        self, batch: TableBatch, catalog: CatalogLike, ref: TableRef, call_timeout: float | None
-    ) -> None:
-        """Send ``batch`` to a worker process (a thread if a read cannot be sent) and settle it."""
+    def _forget(self, key: tuple[str, str], batch: TableBatch) -> None:
+        if self._batches.get(key) is batch:
+            del self._batches[key]
+
+    # -- worker processes ------------------------------------------------------------
+
+    def _enqueue(self, queued: _Queued) -> None:
+        """Queue a batch for the worker processes; start a lane if its catalog has one free."""
+        name = queued.ref.catalog
+        self._queued.setdefault(name, deque()).append(queued)
+        lanes = self._lanes.get(name, 0)
+        limit = self.config.catalog(name)
+        if lanes < (limit.max_concurrency if limit else 1):
+            self._lanes[name] = lanes + 1
+            lane = asyncio.ensure_future(self._lane(name))
+            self._lane_tasks.add(lane)
+            lane.add_done_callback(self._lane_tasks.discard)
+
+    async def _lane(self, name: str) -> None:
+        """Send catalog ``name``'s queued batches to the worker processes, a chunk per call.
+
+        One call carries several tables: each call costs this process a hand-over to the
+        pool's threads and a wake-up of the event loop, whatever it carries. A catalog has
+        at most ``max_concurrency`` lanes, so calls in flight stay within its permits.
+        """
+        queue = self._queued[name]
+        try:
+            while queue:
+                await self._send_chunk(name, queue)
+        finally:
+            self._lanes[name] -= 1
+
+    async def _send_chunk(self, name: str, queue: deque[_Queued]) -> None:
+        """One call: the next tables of ``queue``, loaded and read in a worker process."""
         assert self._processes is not None
         processes = self._processes
-        taken: list[tuple[Callable[[Table], Any], Future[Any]]] = []
+        sent: list[tuple[_Queued, list[_Read]]] = []
 
-        def submit() -> Future[list[Outcome]]:
-            # Called once the permit is ours: reads join the batch until this moment.
-            taken.extend(batch.take())
-            reads = [read for read, _ in taken]
-            try:
-                return self._counted(ref.catalog, processes.submit(ref, reads))
-            except ReadNotSendable as exc:
-                if exc.reason not in self._unsendable:
-                    self._unsendable.add(exc.reason)
-                    _log.warning("a table read runs in a worker thread instead: %s", exc.reason)
-                return self._executor.submit(
-                    self._tracked,
-                    ref.catalog,
-                    lambda: outcomes(lambda: load_table(catalog, ref), reads),
-                )
+        def submit() -> Future[list[list[Outcome]]]:
+            # Called once the permit is ours: reads join their batches until this moment.
+            # The backlog is shared among the catalog's lanes, at most _CHUNK tables each.
+            size = min(_CHUNK, -(-len(queue) // max(self._lanes[name], 1)))
+            items: list[tuple[TableRef, bytes]] = []
+            while queue and len(items) < size:
+                queued = queue.popleft()
+                self._forget(queued.key, queued.batch)  # later reads start a new load
+                reads = queued.batch.take()
+                try:
+                    items.append((queued.ref, processes.encode(reads)))
+                except ReadNotSendable as exc:
+                    self._read_in_thread(queued, reads, exc.reason)
+                    continue
+                sent.append((queued, reads))
+            if not items:
+                done: Future[list[list[Outcome]]] = Future()
+                done.set_result([])
+                return done
+            return self._counted(name, processes.submit(items))
 
         try:
-            found = await self._call(ref.catalog, submit, call_timeout, table=ref.identifier)
-        except BrokenProcessPool as exc:
-            error = ReaderProcesses.unavailable(ref, exc)
-            TableBatch.abandon(taken, error)
-            raise error from exc
+            found = await self._call(name, submit, None)
         except asyncio.CancelledError:
-            TableBatch.abandon(taken, None)
+            for _, reads in sent:
+                TableBatch.abandon(reads, None)
             raise
-        except BaseException as exc:
-            TableBatch.abandon(taken, exc)
-            raise
-        TableBatch.deliver(taken, found)
+        except BaseException as exc:  # the lane goes on: the error is the reads' answer
+            error: BaseException = exc
+            if isinstance(exc, BrokenProcessPool):
+                error = ReaderProcesses.unavailable(name, exc)
+            for _, reads in sent:
+                TableBatch.abandon(reads, error)
+            return
+        for (_, reads), outcomes_of_table in zip(sent, found, strict=True):
+            TableBatch.deliver(reads, outcomes_of_table)
+
+    def _read_in_thread(self, queued: _Queued, reads: list[_Read], reason: str) -> None:
+        """A batch holding a read that cannot be pickled: load and read it in a thread."""
+        if reason not in self._unsendable:
+            self._unsendable.add(reason)
+            _log.warning("a table read runs in a worker thread instead: %s", reason)
+        fns = [read for read, _ in reads]
+        call = asyncio.ensure_future(
+            self._run(
+                queued.ref.catalog,
+                lambda: outcomes(lambda: load_table(queued.catalog, queued.ref), fns),
+                None,
+                table=queued.ref.identifier,
+            )
+        )
+
+        def settle(done: asyncio.Future[list[Outcome]]) -> None:
+            if done.cancelled():
+                TableBatch.abandon(reads, None)
+            elif (error := done.exception()) is not None:
+                TableBatch.abandon(reads, error)
+            else:
+                TableBatch.deliver(reads, done.result())
+
+        call.add_done_callback(settle)
 
     async def probe(self, ref: TableRef, *, call_timeout: float | None = None) -> float:
         """Load ``ref`` and return the seconds loading took (measured in the worker)."""
@@ -338,6 +424,11 @@ class IcebergTableSource:
     async def aclose(self) -> None:
         """Stop the workers (without waiting for hung calls) and close catalog connections."""
         self._executor.shutdown(wait=False, cancel_futures=True)
+        for lane in list(self._lane_tasks):
+            lane.cancel()
+        for queue in self._queued.values():
+            while queue:
+                queue.popleft().batch.cancel()
         if self._processes is not None:
             self._processes.shutdown()
         catalogs = list(self._catalogs.values())

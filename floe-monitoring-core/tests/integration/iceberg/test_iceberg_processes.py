@@ -133,6 +133,24 @@ async def test_checks_give_the_same_results_in_worker_processes_as_in_threads(
     assert stats.calls == len(tables) + 1
 
 
+async def test_one_call_to_a_process_carries_the_tables_waiting_for_it(lake: Lake) -> None:
+    tables = ["orders", "stale", "never_written", "emptied", "one_commit", "purged", "quality"]
+    one_lane = CatalogConfig.sqlite(lake.directory, name="lake", max_concurrency=1)
+    config = TableSourceConfig(catalogs=(one_lane,), processes=1)
+    async with IcebergTableSource(config) as source:
+        await source.catalog("lake")  # one call: opening the catalog
+        observed = await asyncio.gather(
+            *(
+                source.with_table(TableRef.parse(f"shop.{t}", catalog="lake"), _observe)
+                for t in tables
+            )
+        )
+        stats = source.stats("lake")
+    assert all(o.fields for o in observed)
+    # Every table was queued before the catalog's only lane sent its call: one call.
+    assert stats.calls == 2
+
+
 async def test_errors_cross_the_process_boundary_with_their_fields(
     in_process: IcebergTableSource,
 ) -> None:
