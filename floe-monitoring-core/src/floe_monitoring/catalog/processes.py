@@ -75,18 +75,21 @@ def _catalog(name: str) -> CatalogLike:
     return _opened[name]
 
 
-def read_in_process(items: Sequence[tuple[TableRef, bytes]]) -> list[list[Outcome]]:
-    """In the worker process: for each table, load it, run its pickled reads, keep outcomes."""
+def read_in_process(items: Sequence[tuple[TableRef, bytes]]) -> bytes:
+    """In the worker process: load each table and run its pickled reads.
+
+    Returns the outcomes, one list per table, pickled here (once: the pool passes bytes
+    through), so an outcome that cannot travel is replaced by an error naming its type.
+    """
     found: list[list[Outcome]] = []
     for ref, payload in items:
         reads: list[Callable[[Table], Any]] = pickle.loads(payload)  # noqa: S301 - our parent
-        table_outcomes = outcomes(functools.partial(_load, ref), reads)
-        try:
-            pickle.dumps(table_outcomes)
-        except Exception:  # a result or error that cannot travel: say so instead of it
-            table_outcomes = [_sendable(outcome) for outcome in table_outcomes]
-        found.append(table_outcomes)
-    return found
+        found.append(outcomes(functools.partial(_load, ref), reads))
+    try:
+        return pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # a result or error that cannot travel: say so instead of it
+        sendable = [[_sendable(outcome) for outcome in table] for table in found]
+        return pickle.dumps(sendable, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _load(ref: TableRef) -> Table:
@@ -135,7 +138,13 @@ class ReaderProcesses:
         except Exception as exc:  # PicklingError, or TypeError/AttributeError from a member
             raise ReadNotSendable(describe(exc)) from exc
 
-    def submit(self, items: Sequence[tuple[TableRef, bytes]]) -> Future[list[list[Outcome]]]:
+    @staticmethod
+    def decode(answer: bytes) -> list[list[Outcome]]:
+        """The outcomes a worker process sent back (see `read_in_process`)."""
+        found: list[list[Outcome]] = pickle.loads(answer)  # noqa: S301 - our own child
+        return found
+
+    def submit(self, items: Sequence[tuple[TableRef, bytes]]) -> Future[bytes]:
         """Send tables and their encoded reads to a worker process, as one call."""
         try:
             return self._current().submit(read_in_process, items)

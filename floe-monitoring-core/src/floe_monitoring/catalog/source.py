@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import pickle
 import threading
 import time
 from collections import deque
@@ -270,7 +271,7 @@ class IcebergTableSource:
         processes = self._processes
         sent: list[tuple[_Queued, list[_Read]]] = []
 
-        def submit() -> Future[list[list[Outcome]]]:
+        def submit() -> Future[bytes]:
             # Called once the permit is ours: reads join their batches until this moment.
             # The backlog is shared among the catalog's lanes, at most _CHUNK tables each.
             size = min(_CHUNK, -(-len(queue) // max(self._lanes[name], 1)))
@@ -286,13 +287,13 @@ class IcebergTableSource:
                     continue
                 sent.append((queued, reads))
             if not items:
-                done: Future[list[list[Outcome]]] = Future()
-                done.set_result([])
+                done: Future[bytes] = Future()
+                done.set_result(pickle.dumps([]))
                 return done
             return self._counted(name, processes.submit(items))
 
         try:
-            found = await self._call(name, submit, None)
+            found = ReaderProcesses.decode(await self._call(name, submit, None))
         except asyncio.CancelledError:
             for _, reads in sent:
                 TableBatch.abandon(reads, None)
