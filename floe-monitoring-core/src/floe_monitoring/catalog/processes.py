@@ -75,16 +75,15 @@ def _catalog(name: str) -> CatalogLike:
     return _opened[name]
 
 
-def read_in_process(items: Sequence[tuple[TableRef, bytes]]) -> bytes:
-    """In the worker process: load each table and run its pickled reads.
+def read_in_process(payload: bytes) -> bytes:
+    """In the worker process: load each table of ``payload`` and run its reads.
 
-    Returns the outcomes, one list per table, pickled here (once: the pool passes bytes
-    through), so an outcome that cannot travel is replaced by an error naming its type.
+    ``payload`` is `ReaderProcesses.encode`'s: tables and their reads, pickled once for the
+    call. Returns the outcomes, one list per table, pickled here (once: the pool passes
+    bytes through), so an outcome that cannot travel is replaced by an error naming its type.
     """
-    found: list[list[Outcome]] = []
-    for ref, payload in items:
-        reads: list[Callable[[Table], Any]] = pickle.loads(payload)  # noqa: S301 - our parent
-        found.append(outcomes(functools.partial(_load, ref), reads))
+    tables: list[tuple[TableRef, list[Callable[[Table], Any]]]] = pickle.loads(payload)  # noqa: S301
+    found = [outcomes(functools.partial(_load, ref), reads) for ref, reads in tables]
     try:
         return pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:  # a result or error that cannot travel: say so instead of it
@@ -126,15 +125,16 @@ class ReaderProcesses:
         self._lock = threading.Lock()
 
     @staticmethod
-    def encode(reads: Sequence[tuple[Callable[[Table], Any], Any]]) -> bytes:
-        """The pickled functions of ``reads`` (pairs of function and future).
+    def encode(tables: Sequence[tuple[TableRef, Sequence[Callable[[Table], Any]]]]) -> bytes:
+        """One call's tables and their reads, pickled together.
 
         Raises:
             ReadNotSendable: A read cannot be pickled.
 
         """
+        payload = [(ref, list(reads)) for ref, reads in tables]
         try:
-            return pickle.dumps([read for read, _ in reads], protocol=pickle.HIGHEST_PROTOCOL)
+            return pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:  # PicklingError, or TypeError/AttributeError from a member
             raise ReadNotSendable(describe(exc)) from exc
 
@@ -144,13 +144,13 @@ class ReaderProcesses:
         found: list[list[Outcome]] = pickle.loads(answer)  # noqa: S301 - our own child
         return found
 
-    def submit(self, items: Sequence[tuple[TableRef, bytes]]) -> Future[bytes]:
-        """Send tables and their encoded reads to a worker process, as one call."""
+    def submit(self, payload: bytes) -> Future[bytes]:
+        """Send `encode`'s payload to a worker process, as one call."""
         try:
-            return self._current().submit(read_in_process, items)
+            return self._current().submit(read_in_process, payload)
         except BrokenProcessPool:
             self._replace()
-            return self._current().submit(read_in_process, items)
+            return self._current().submit(read_in_process, payload)
 
     def _current(self) -> ProcessPoolExecutor:
         with self._lock:

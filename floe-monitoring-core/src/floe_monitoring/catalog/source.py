@@ -275,22 +275,16 @@ class IcebergTableSource:
             # Called once the permit is ours: reads join their batches until this moment.
             # The backlog is shared among the catalog's lanes, at most _CHUNK tables each.
             size = min(_CHUNK, -(-len(queue) // max(self._lanes[name], 1)))
-            items: list[tuple[TableRef, bytes]] = []
-            while queue and len(items) < size:
+            while queue and len(sent) < size:
                 queued = queue.popleft()
                 self._forget(queued.key, queued.batch)  # later reads start a new load
-                reads = queued.batch.take()
-                try:
-                    items.append((queued.ref, processes.encode(reads)))
-                except ReadNotSendable as exc:
-                    self._read_in_thread(queued, reads, exc.reason)
-                    continue
-                sent.append((queued, reads))
-            if not items:
+                sent.append((queued, queued.batch.take()))
+            payload = self._encode(sent)
+            if payload is None:
                 done: Future[bytes] = Future()
                 done.set_result(pickle.dumps([]))
                 return done
-            return self._counted(name, processes.submit(items))
+            return self._counted(name, processes.submit(payload))
 
         try:
             found = ReaderProcesses.decode(await self._call(name, submit, None))
@@ -307,6 +301,29 @@ class IcebergTableSource:
             return
         for (_, reads), outcomes_of_table in zip(sent, found, strict=True):
             TableBatch.deliver(reads, outcomes_of_table)
+
+    def _encode(self, sent: list[tuple[_Queued, list[_Read]]]) -> bytes | None:
+        """The payload of one call, or None when nothing in it can go to a process.
+
+        A table whose reads cannot be pickled leaves ``sent`` and is read in a thread.
+        """
+        assert self._processes is not None
+
+        def tables() -> list[tuple[TableRef, list[Callable[[Table], Any]]]]:
+            return [(queued.ref, [read for read, _ in reads]) for queued, reads in sent]
+
+        try:
+            return self._processes.encode(tables()) if sent else None
+        except ReadNotSendable:
+            pass  # find the tables at fault, one by one
+        for item in list(sent):
+            queued, reads = item
+            try:
+                self._processes.encode([(queued.ref, [read for read, _ in reads])])
+            except ReadNotSendable as exc:
+                sent.remove(item)
+                self._read_in_thread(queued, reads, exc.reason)
+        return self._processes.encode(tables()) if sent else None
 
     def _read_in_thread(self, queued: _Queued, reads: list[_Read], reason: str) -> None:
         """A batch holding a read that cannot be pickled: load and read it in a thread."""

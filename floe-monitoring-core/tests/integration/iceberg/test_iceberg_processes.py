@@ -180,6 +180,28 @@ async def test_a_read_that_cannot_be_pickled_runs_in_a_thread_and_says_so_once(
     assert "local_read" in warnings[0]
 
 
+async def test_a_table_with_a_read_that_cannot_be_pickled_leaves_its_call_alone(
+    lake: Lake, caplog: pytest.LogCaptureFixture
+) -> None:
+    def local_read(table: Table) -> int:
+        return len(table.schema().fields)
+
+    one_lane = CatalogConfig.sqlite(lake.directory, name="lake", max_concurrency=1)
+    async with IcebergTableSource(TableSourceConfig(catalogs=(one_lane,), processes=1)) as source:
+        await source.catalog("lake")
+        refs = [TableRef.parse(f"shop.{t}", catalog="lake") for t in ("orders", "stale", "quality")]
+        with caplog.at_level(logging.WARNING, logger="floe_monitoring.catalog.source"):
+            local_call = asyncio.ensure_future(source.with_table(refs[1], local_read))
+            observed = await asyncio.gather(*(source.with_table(ref, _observe) for ref in refs))
+            local = await local_call
+        calls = source.stats("lake").calls
+    assert all(o.fields for o in observed)
+    assert local == 4
+    # The open, one call to the process for the sendable tables, one thread call for stale.
+    assert calls == 3
+    assert len([r for r in caplog.records if r.levelno == logging.WARNING]) == 1
+
+
 async def test_a_result_that_cannot_be_sent_back_is_an_error_naming_its_type(
     in_process: IcebergTableSource,
 ) -> None:
