@@ -22,14 +22,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 if TYPE_CHECKING:
     from pyiceberg.table import Table
 
-__all__ = ["Outcome", "TableBatch", "outcomes"]
+__all__ = ["Outcome", "Read", "TableBatch", "outcomes"]
 
 T = TypeVar("T")
 
 #: A read's result: ``(True, value)`` or ``(False, exception)``.
 Outcome = tuple[bool, Any]
 
-_Read = tuple[Callable[["Table"], Any], "Future[Any]"]
+#: A read waiting in a batch: its function and the future of its result.
+Read = tuple[Callable[["Table"], Any], "Future[Any]"]
 
 
 def outcomes(load: Callable[[], Table], reads: Sequence[Callable[[Table], Any]]) -> list[Outcome]:
@@ -52,12 +53,14 @@ class TableBatch:
 
     The event loop adds reads with `join` until the worker has loaded the table; the worker
     calls `run`; whoever gives up on the batch (a timeout, a pool that refused the job)
-    calls `fail`, which settles every read that has not started yet.
+    calls `fail`, which settles every read that has not started yet. For a worker process
+    the loop hands the reads over with `take` and settles them with `deliver` or
+    `abandon`.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._waiting: deque[_Read] = deque()
+        self._waiting: deque[Read] = deque()
         self._closed = False
 
     def join(self, read: Callable[[Table], T]) -> Future[T] | None:
@@ -91,12 +94,12 @@ class TableBatch:
             except BaseException as exc:  # the read's own error, delivered to its caller
                 future.set_exception(exc)
 
-    def take(self) -> list[_Read]:
+    def take(self) -> list[Read]:
         """Close the batch and hand over every waiting read (to run elsewhere)."""
         return self._close()
 
     @staticmethod
-    def deliver(reads: Sequence[_Read], found: Sequence[Outcome]) -> None:
+    def deliver(reads: Sequence[Read], found: Sequence[Outcome]) -> None:
         """Settle taken ``reads`` with their outcomes (skipping callers that stopped waiting)."""
         for (_, future), (ok, value) in zip(reads, found, strict=True):
             if future.set_running_or_notify_cancel():
@@ -106,7 +109,7 @@ class TableBatch:
                     future.set_exception(value)
 
     @staticmethod
-    def abandon(reads: Sequence[_Read], error: BaseException | None) -> None:
+    def abandon(reads: Sequence[Read], error: BaseException | None) -> None:
         """Fail taken ``reads`` with ``error``, or cancel them when it is None."""
         for _, future in reads:
             if error is None:
@@ -122,13 +125,13 @@ class TableBatch:
         """Close the batch and cancel every read that has not started."""
         self.abandon(self._close(), None)
 
-    def _close(self) -> list[_Read]:
+    def _close(self) -> list[Read]:
         with self._lock:
             self._closed = True
             pending = list(self._waiting)
             self._waiting.clear()
         return pending
 
-    def _next(self) -> _Read | None:
+    def _next(self) -> Read | None:
         with self._lock:
             return self._waiting.popleft() if self._waiting else None

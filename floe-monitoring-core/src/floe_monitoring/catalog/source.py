@@ -33,7 +33,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from floe_monitoring.catalog.batch import Outcome, TableBatch, outcomes
+from floe_monitoring.catalog.batch import Outcome, Read, TableBatch, outcomes
 from floe_monitoring.catalog.boundary import CatalogLike, describe, guarded, load_table
 from floe_monitoring.catalog.config import CatalogConfig, TableSourceConfig
 from floe_monitoring.catalog.processes import ReaderProcesses, ReadNotSendable
@@ -53,8 +53,6 @@ _log = logging.getLogger(__name__)
 
 #: Most tables one call to a worker process carries.
 _CHUNK = 16
-
-_Read = tuple[Callable[["Table"], Any], "Future[Any]"]
 
 T = TypeVar("T")
 
@@ -269,7 +267,7 @@ class IcebergTableSource:
         """One call: the next tables of ``queue``, loaded and read in a worker process."""
         assert self._processes is not None
         processes = self._processes
-        sent: list[tuple[_Queued, list[_Read]]] = []
+        sent: list[tuple[_Queued, list[Read]]] = []
 
         def submit() -> Future[bytes]:
             # Called once the permit is ours: reads join their batches until this moment.
@@ -302,7 +300,7 @@ class IcebergTableSource:
         for (_, reads), outcomes_of_table in zip(sent, found, strict=True):
             TableBatch.deliver(reads, outcomes_of_table)
 
-    def _encode(self, sent: list[tuple[_Queued, list[_Read]]]) -> bytes | None:
+    def _encode(self, sent: list[tuple[_Queued, list[Read]]]) -> bytes | None:
         """The payload of one call, or None when nothing in it can go to a process.
 
         A table whose reads cannot be pickled leaves ``sent`` and is read in a thread.
@@ -325,7 +323,7 @@ class IcebergTableSource:
                 self._read_in_thread(queued, reads, exc.reason)
         return self._processes.encode(tables()) if sent else None
 
-    def _read_in_thread(self, queued: _Queued, reads: list[_Read], reason: str) -> None:
+    def _read_in_thread(self, queued: _Queued, reads: list[Read], reason: str) -> None:
         """A batch holding a read that cannot be pickled: load and read it in a thread."""
         if reason not in self._unsendable:
             self._unsendable.add(reason)
