@@ -39,13 +39,22 @@ def outcomes(load: Callable[[], Table], reads: Sequence[Callable[[Table], Any]])
         table = load()
     except BaseException as exc:
         return [(False, exc)] * len(reads)
-    found: list[Outcome] = []
-    for read in reads:
-        try:
-            found.append((True, read(table)))
-        except BaseException as exc:  # the read's own error, delivered to its caller
-            found.append((False, exc))
-    return found
+    return [_attempt(read, table) for read in reads]
+
+
+def _attempt(read: Callable[[Table], Any], table: Table) -> Outcome:
+    try:
+        return True, read(table)
+    except BaseException as exc:  # the read's own error, delivered to its caller
+        return False, exc
+
+
+def _settle(future: Future[Any], outcome: Outcome) -> None:
+    ok, value = outcome
+    if ok:
+        future.set_result(value)
+    else:
+        future.set_exception(value)
 
 
 class TableBatch:
@@ -87,12 +96,8 @@ class TableBatch:
             self._closed = True
         while (item := self._next()) is not None:
             read, future = item
-            if not future.set_running_or_notify_cancel():
-                continue
-            try:
-                future.set_result(read(table))
-            except BaseException as exc:  # the read's own error, delivered to its caller
-                future.set_exception(exc)
+            if future.set_running_or_notify_cancel():
+                _settle(future, _attempt(read, table))
 
     def take(self) -> list[Read]:
         """Close the batch and hand over every waiting read (to run elsewhere)."""
@@ -101,12 +106,9 @@ class TableBatch:
     @staticmethod
     def deliver(reads: Sequence[Read], found: Sequence[Outcome]) -> None:
         """Settle taken ``reads`` with their outcomes (skipping callers that stopped waiting)."""
-        for (_, future), (ok, value) in zip(reads, found, strict=True):
+        for (_, future), outcome in zip(reads, found, strict=True):
             if future.set_running_or_notify_cancel():
-                if ok:
-                    future.set_result(value)
-                else:
-                    future.set_exception(value)
+                _settle(future, outcome)
 
     @staticmethod
     def abandon(reads: Sequence[Read], error: BaseException | None) -> None:
