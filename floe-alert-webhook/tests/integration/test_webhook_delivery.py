@@ -239,3 +239,17 @@ async def test_startup_and_shutdown_are_idempotent(
     async with channel:
         await channel.send_alert(make_event())
     assert len(server.requests) == 2
+
+
+async def test_cookies_of_the_receiver_are_never_sent_back(
+    server: FakeHTTPServer, channel_for: ChannelFactory
+) -> None:
+    # A webhook sender keeps no session: a receiver's cookie must not follow later
+    # deliveries (it could carry one tenant's session into another's request).
+    server.script(ScriptedResponse(200, headers={"Set-Cookie": "session=abc; Path=/"}))
+    # A host name: cookie jars ignore cookies set by IP-address hosts.
+    async with channel_for(f"http://localhost:{server.port}/hook") as channel:
+        await channel.send_alert(make_event())
+        await channel.send_alert(make_event())
+    assert len(server.requests) == 2
+    assert "cookie" not in server.requests[1].headers
