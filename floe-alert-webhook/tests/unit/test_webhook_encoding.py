@@ -5,7 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from cloudevents.core.bindings.http import HTTPMessage, from_binary_event, from_structured_event
+from cloudevents.core.bindings.http import (
+    HTTPMessage,
+    from_binary_event,
+    from_structured_event,
+    to_binary_event,
+)
+from cloudevents.core.formats.json import JSONFormat
 
 from floe_alert_webhook import WebhookMode, read_webhook_events
 from floe_alert_webhook.encoding import (
@@ -15,6 +21,7 @@ from floe_alert_webhook.encoding import (
     encode_batch,
     encode_event,
 )
+from floe_monitoring import ContractViolationEvent
 from floe_monitoring.sdk import event_from_cloudevent
 from floe_testing_kit.events import UNICODE_TEXT, hostile_event, make_event, resolved_of
 
@@ -48,12 +55,18 @@ def test_binary_mode() -> None:
     assert event_from_cloudevent(parsed) == event
 
 
-def test_json_mode_is_the_event_data_alone() -> None:
-    event = make_event()
+@pytest.mark.parametrize(
+    "event",
+    [make_event(), hostile_event().with_changes(message=UNICODE_TEXT + ' "\\/\x00\u2028')],
+    ids=["plain", "hostile"],
+)
+def test_json_mode_is_the_event_data_alone(event: ContractViolationEvent) -> None:
     encoded = encode_event(event, WebhookMode.JSON)
     assert encoded.headers == {"content-type": "application/json"}
     assert json.loads(encoded.body) == event.to_json_data()
+    # Written without a CloudEvent, yet the very bytes the binding writes as its data.
     assert encoded.body == encode_event(event, WebhookMode.BINARY).body
+    assert encoded.body == to_binary_event(event.to_cloudevent(), JSONFormat()).body
 
 
 @pytest.mark.parametrize("mode", list(WebhookMode))
