@@ -19,5 +19,5 @@ def test_the_shipped_schema_equals_the_generated_one() -> None:
 
 def test_the_schema_documents_the_delivery_concurrency() -> None:
     delivery = config_json_schema()["$defs"]["RetryPolicy"]["properties"]
-    assert delivery["max_in_flight"]["default"] == 32
+    assert delivery["max_in_flight"]["default"] == 64
     assert delivery["max_in_flight"]["minimum"] == 1
