@@ -241,6 +241,7 @@ def _check_config_error(error: ConfigFileError) -> None:
 @given(broken(CONFIG))
 @example({**CONFIG, "monitoring": {"check_timeout": 10**23}})  # found by this test
 @example({**CONFIG, "catalog": {"\n": {"type": "sql"}}})  # found by this test
+@example({**CONFIG, "overrides": {"orders": {"intervals": {"quality": -(10**14)}}}})  # found
 def test_broken_configs_give_one_line_naming_file_and_key(document: Any) -> None:
     try:
         parse_config(_dump(document), source="floe-monitor.yaml", env={})

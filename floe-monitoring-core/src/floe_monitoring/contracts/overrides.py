@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from floe_monitoring.contracts.sla import parse_duration, parse_percent
+from floe_monitoring.contracts.sla import parse_percent, to_duration
 
 __all__ = [
     "DEFAULT_INTERVALS",
@@ -42,20 +42,12 @@ DEFAULT_INTERVALS: dict[CheckTypeName, timedelta] = {
 }
 
 
-def _duration(value: Any) -> Any:
-    # Accept the same spellings as the SLAs ("PT15M", "15 min", "6h") besides seconds.
-    if isinstance(value, str):
-        return parse_duration(value).value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return timedelta(seconds=value)
-    return value
-
-
 def _percent(value: Any) -> Any:
     return None if value is None else parse_percent(value)
 
 
-Duration = Annotated[timedelta, BeforeValidator(_duration)]
+# The same spellings as the SLAs ("PT15M", "15 min", "6h") besides seconds.
+Duration = Annotated[timedelta, BeforeValidator(to_duration)]
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
 
