@@ -16,7 +16,14 @@ SCENARIOS = sorted(p.name for p in BENCHMARKS.glob("b[0-9][0-9]_*.py"))
 EXPECTED = {
     "engine_throughput": {"executions_per_s", "lag_p99_ms", "cpu_per_check_us", "peak_rss_mb"},
     "detection_to_dispatch": {"violations_per_s", "p50_ms", "p99_ms"},
-    "delivery_throughput": {"webhook_per_s", "apprise_per_s", "bare_client_per_s", "x_apprise"},
+    "delivery_throughput": {
+        "webhook_per_s",
+        "apprise_per_s",
+        "bare_client_per_s",
+        "bare_transport_per_s",
+        "x_apprise",
+        "pct_of_transport",
+    },
     "iceberg_checks": {"bare_s", "ours_s", "ratio"},
     "storage_reports": {
         "bytes_per_contract_day",
