@@ -90,8 +90,9 @@ def _encode(
         message = to_structured_event(cloudevent, _FORMAT)
         # The binding omits the charset; the spec's example and many receivers want it.
         return EncodedBody(message_id, {"content-type": STRUCTURED_CONTENT_TYPE}, message.body)
-    # Binary mode. The binding percent-encodes attribute values (space, '"', '%', anything outside
-    # U+0021-U+007E), so no contract text can put a line break into a header.
+    # Binary mode. The binding percent-encodes attribute values (space, '"', '%',
+    # anything outside U+0021-U+007E), so no contract text can put a line break into a
+    # header.
     message = to_binary_event(cloudevent, _FORMAT)
     return EncodedBody(message_id, dict(message.headers), message.body)
 
