@@ -1,8 +1,9 @@
-"""Where PyIceberg's errors become ours: loading a table and reading it, in any worker.
+"""Where PyIceberg's errors become ours: opening a catalog, loading a table, reading it.
 
 Used by the worker threads and the worker processes alike, so both classify the same
-way: a missing table or namespace is `TableNotFoundError` (a failure), anything else the
-catalog or its storage raises is `CatalogUnavailableError` (an error, not a violation).
+way: a catalog nobody configured is `CatalogNotConfiguredError`; a missing table or
+namespace is `TableNotFoundError` (a failure); anything else the catalog or its storage
+raises, opening it included, is `CatalogUnavailableError` (an error, not a violation).
 """
 
 from __future__ import annotations
@@ -10,14 +11,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from floe_monitoring.errors import CatalogUnavailableError, TableNotFoundError
+from floe_monitoring.errors import (
+    CatalogNotConfiguredError,
+    CatalogUnavailableError,
+    TableNotFoundError,
+)
 
 if TYPE_CHECKING:
     from pyiceberg.table import Table
 
+    from floe_monitoring.catalog.config import CatalogConfig
     from floe_monitoring.catalog.ref import TableRef
 
-__all__ = ["CatalogLike", "describe", "guarded", "load_table"]
+__all__ = ["CatalogLike", "describe", "guarded", "load_table", "not_configured", "open_catalog"]
 
 T = TypeVar("T")
 
@@ -36,6 +42,35 @@ def describe(exc: BaseException) -> str:
     # credentials or whole SQL statements in an alert.
     text = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def not_configured(name: str) -> CatalogNotConfiguredError:
+    """The error of a catalog name the monitor's config does not hold."""
+    return CatalogNotConfiguredError(
+        f"catalog '{name}' is not configured in the monitor", catalog=name
+    )
+
+
+def open_catalog(
+    config: CatalogConfig, factory: Callable[[CatalogConfig], CatalogLike] | None = None
+) -> CatalogLike:
+    """Open ``config``'s catalog: ``factory(config)``, else PyIceberg's `load_catalog`.
+
+    Raises:
+        CatalogUnavailableError: The catalog cannot be opened (PyIceberg missing included).
+
+    """
+    try:
+        if factory is not None:
+            return factory(config)
+        from pyiceberg.catalog import load_catalog  # the base install has no pyiceberg
+
+        catalog: CatalogLike = load_catalog(config.name, **config.properties)
+    except Exception as exc:
+        raise CatalogUnavailableError(
+            f"catalog '{config.name}' cannot be opened: {describe(exc)}", catalog=config.name
+        ) from exc
+    return catalog
 
 
 def load_table(catalog: CatalogLike, ref: TableRef) -> Table:

@@ -25,8 +25,14 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any
 
 from floe_monitoring.catalog.batch import Outcome, outcomes
-from floe_monitoring.catalog.boundary import CatalogLike, describe, load_table
-from floe_monitoring.errors import CatalogNotConfiguredError, CatalogUnavailableError
+from floe_monitoring.catalog.boundary import (
+    CatalogLike,
+    describe,
+    load_table,
+    not_configured,
+    open_catalog,
+)
+from floe_monitoring.errors import CatalogUnavailableError
 
 if TYPE_CHECKING:
     from pyiceberg.table import Table
@@ -61,17 +67,8 @@ def _catalog(name: str) -> CatalogLike:
         return opened
     config = _configs.get(name)
     if config is None:
-        raise CatalogNotConfiguredError(
-            f"catalog '{name}' is not configured in the monitor", catalog=name
-        )
-    from pyiceberg.catalog import load_catalog
-
-    try:
-        _opened[name] = load_catalog(config.name, **config.properties)
-    except Exception as exc:
-        raise CatalogUnavailableError(
-            f"catalog '{name}' cannot be opened: {describe(exc)}", catalog=name
-        ) from exc
+        raise not_configured(name)
+    _opened[name] = open_catalog(config)
     return _opened[name]
 
 

@@ -23,7 +23,6 @@ import asyncio
 import contextlib
 import functools
 import logging
-import pickle
 import threading
 import time
 from collections import deque
@@ -34,15 +33,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from floe_monitoring.catalog.batch import Outcome, Read, TableBatch, outcomes
-from floe_monitoring.catalog.boundary import CatalogLike, describe, guarded, load_table
+from floe_monitoring.catalog.boundary import (
+    CatalogLike,
+    guarded,
+    load_table,
+    not_configured,
+    open_catalog,
+)
 from floe_monitoring.catalog.config import CatalogConfig, TableSourceConfig
 from floe_monitoring.catalog.processes import ReaderProcesses, ReadNotSendable
 from floe_monitoring.catalog.ref import TableRef
-from floe_monitoring.errors import (
-    CatalogNotConfiguredError,
-    CatalogTimeoutError,
-    CatalogUnavailableError,
-)
+from floe_monitoring.errors import CatalogTimeoutError
 
 if TYPE_CHECKING:
     from pyiceberg.table import Table
@@ -91,12 +92,6 @@ class _Queued:
     ref: TableRef
 
 
-def _load_catalog(config: CatalogConfig) -> CatalogLike:
-    from pyiceberg.catalog import load_catalog  # the base install has no pyiceberg
-
-    return load_catalog(config.name, **config.properties)
-
-
 class IcebergTableSource:
     """A `TableSource` over PyIceberg catalogs configured in a `TableSourceConfig`.
 
@@ -111,7 +106,7 @@ class IcebergTableSource:
         catalog_factory: Callable[[CatalogConfig], CatalogLike] | None = None,
     ) -> None:
         self.config = config
-        self._factory = catalog_factory or _load_catalog
+        self._factory = catalog_factory
         self._executor = ThreadPoolExecutor(config.max_workers, thread_name_prefix="floe-iceberg")
         self._catalogs: dict[str, CatalogLike] = {}
         self._locks: dict[str, asyncio.Lock] = {}
@@ -148,21 +143,13 @@ class IcebergTableSource:
             return loaded
         config = self.config.catalog(name)
         if config is None:
-            raise CatalogNotConfiguredError(
-                f"catalog '{name}' is not configured in the monitor", catalog=name
-            )
+            raise not_configured(name)
         async with self._locks.setdefault(name, asyncio.Lock()):
             if name not in self._catalogs:
-                self._catalogs[name] = await self._run(name, lambda: self._open(config), None)
+                self._catalogs[name] = await self._run(
+                    name, lambda: open_catalog(config, self._factory), None
+                )
         return self._catalogs[name]
-
-    def _open(self, config: CatalogConfig) -> CatalogLike:
-        try:
-            return self._factory(config)
-        except Exception as exc:
-            raise CatalogUnavailableError(
-                f"catalog '{config.name}' cannot be opened: {describe(exc)}", catalog=config.name
-            ) from exc
 
     async def with_table(
         self, ref: TableRef, fn: Callable[[Table], T], *, call_timeout: float | None = None
@@ -278,14 +265,15 @@ class IcebergTableSource:
                 self._forget(queued.key, queued.batch)  # later reads start a new load
                 sent.append((queued, queued.batch.take()))
             payload = self._encode(sent)
-            if payload is None:
+            if payload is None:  # every table went to a thread: nothing to send
                 done: Future[bytes] = Future()
-                done.set_result(pickle.dumps([]))
+                done.set_result(b"")
                 return done
             return self._counted(name, processes.submit(payload))
 
         try:
-            found = ReaderProcesses.decode(await self._call(name, submit, None))
+            answer = await self._call(name, submit, None)
+            found = ReaderProcesses.decode(answer) if answer else []
         except asyncio.CancelledError:
             for _, reads in sent:
                 TableBatch.abandon(reads, None)
